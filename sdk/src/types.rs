@@ -1,0 +1,92 @@
+//! The contract's records, re-exported under friendly names, with
+//! constructors for the common cases.
+
+use crate::bindings::roster::connector::types as wit;
+
+pub use wit::{
+    AccessChange, AccessTarget, Account, AccountKind, AccountStatus, Action, ActionKind,
+    Capabilities, CheckReport, Instant, Invitation, License, Outcome, OutcomeStatus,
+    PlannedRequest, Product, Usage,
+};
+
+/// A data stream a connector lists.
+pub use wit::DataStream as Stream;
+
+impl Instant {
+    /// A day-precision instant from an upstream `YYYY-MM-DD` (a longer value
+    /// is cut to its date part).
+    pub fn date(day: impl Into<String>) -> Self {
+        let mut day = day.into();
+        day.truncate(10);
+        Instant::Date(day)
+    }
+
+    /// A timestamp-precision instant from an upstream RFC 3339 value.
+    pub fn timestamp(value: impl Into<String>) -> Self {
+        Instant::Timestamp(value.into())
+    }
+
+    /// The text of the instant, at whatever precision it has.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Instant::Date(s) | Instant::Timestamp(s) => s,
+        }
+    }
+}
+
+impl Account {
+    /// An account with just an id, status and kind; set the other fields as
+    /// the upstream provides them.
+    pub fn new(id: impl Into<String>, status: AccountStatus, kind: AccountKind) -> Self {
+        Account {
+            id: id.into(),
+            email: None,
+            display_name: None,
+            status,
+            kind,
+            created_at: None,
+            last_active: None,
+            groups: Vec::new(),
+            attributes: Vec::new(),
+        }
+    }
+}
+
+impl Product {
+    /// A product with a key and a name and nothing else known yet.
+    pub fn new(key: impl Into<String>, name: impl Into<String>) -> Self {
+        Product {
+            key: key.into(),
+            name: name.into(),
+            seats_total: None,
+            seats_used: None,
+            plan: None,
+            granting_groups: Vec::new(),
+        }
+    }
+}
+
+impl CheckReport {
+    /// A report granting everything the manifest declares.
+    pub fn all_of(manifest: &crate::Manifest) -> Self {
+        CheckReport {
+            principal: None,
+            capabilities: manifest.capabilities(),
+            warnings: Vec::new(),
+        }
+    }
+}
+
+impl Action {
+    /// The kind of this action.
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Action::Invite(_) => ActionKind::Invite,
+            Action::Grant(_) => ActionKind::Grant,
+            Action::Revoke(_) => ActionKind::Revoke,
+            Action::Suspend(_) => ActionKind::Suspend,
+            Action::Restore(_) => ActionKind::Restore,
+            Action::Remove(_) => ActionKind::Remove,
+        }
+    }
+}
