@@ -1,0 +1,148 @@
+//! Request budgets per upstream host. The budget belongs to the upstream,
+//! not to the connector: every session of the runtime that calls
+//! `acme.atlassian.net` shares its concurrency, its rate, and any pause a
+//! 429 imposed.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+
+/// Limits for one upstream host.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BudgetLimits {
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Requests started per second, if limited.
+    pub per_second: Option<f64>,
+}
+
+impl Default for BudgetLimits {
+    /// Eight in flight, no rate limit: enough to fan out without tripping
+    /// Atlassian's burst limits, which answer 429s the host then honours.
+    fn default() -> Self {
+        BudgetLimits {
+            concurrency: 8,
+            per_second: None,
+        }
+    }
+}
+
+/// The budgets of every upstream host, created on first use.
+#[derive(Debug, Default)]
+pub struct Budgets {
+    defaults: BudgetLimits,
+    overrides: HashMap<String, BudgetLimits>,
+    budgets: Mutex<HashMap<String, Arc<Budget>>>,
+}
+
+impl Budgets {
+    /// Budgets with `defaults`, and `overrides` by host name.
+    pub fn new(defaults: BudgetLimits, overrides: HashMap<String, BudgetLimits>) -> Self {
+        Budgets {
+            defaults,
+            overrides,
+            budgets: Mutex::default(),
+        }
+    }
+
+    /// The budget of `host` (`host:port`).
+    pub fn of(&self, host: &str, port: u16) -> Arc<Budget> {
+        let key = format!("{host}:{port}");
+        let mut budgets = self.budgets.lock().unwrap_or_else(|e| e.into_inner());
+        budgets
+            .entry(key)
+            .or_insert_with(|| {
+                let limits = self.overrides.get(host).copied().unwrap_or(self.defaults);
+                Arc::new(Budget::new(limits))
+            })
+            .clone()
+    }
+}
+
+/// One upstream host's budget.
+#[derive(Debug)]
+pub struct Budget {
+    slots: Arc<Semaphore>,
+    interval: Option<Duration>,
+    timing: Mutex<Timing>,
+}
+
+#[derive(Debug)]
+struct Timing {
+    paused_until: Instant,
+    next_start: Instant,
+}
+
+impl Budget {
+    fn new(limits: BudgetLimits) -> Self {
+        let now = Instant::now();
+        Budget {
+            slots: Arc::new(Semaphore::new(limits.concurrency.max(1))),
+            interval: limits
+                .per_second
+                .filter(|r| *r > 0.0)
+                .map(|r| Duration::from_secs_f64(1.0 / r)),
+            timing: Mutex::new(Timing {
+                paused_until: now,
+                next_start: now,
+            }),
+        }
+    }
+
+    /// Waits for a slot, for the end of any pause, and for the rate; the
+    /// request may start when this returns and runs while the permit lives.
+    pub async fn acquire(&self) -> OwnedSemaphorePermit {
+        let permit = self
+            .slots
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("budget semaphores are never closed");
+        let start = {
+            let mut t = self.timing.lock().unwrap_or_else(|e| e.into_inner());
+            let mut at = Instant::now().max(t.paused_until);
+            if let Some(interval) = self.interval {
+                at = at.max(t.next_start);
+                t.next_start = at + interval;
+            }
+            at
+        };
+        tokio::time::sleep_until(start).await;
+        permit
+    }
+
+    /// Holds every request to this host back for `wait` (the upstream said
+    /// so, or is backing off).
+    pub fn pause(&self, wait: Duration) {
+        let mut t = self.timing.lock().unwrap_or_else(|e| e.into_inner());
+        t.paused_until = t.paused_until.max(Instant::now() + wait);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn rate_spaces_requests_and_pause_holds_them() {
+        let budgets = Budgets::new(
+            BudgetLimits {
+                concurrency: 4,
+                per_second: Some(10.0),
+            },
+            HashMap::new(),
+        );
+        let b = budgets.of("api.example.com", 443);
+        assert!(Arc::ptr_eq(&b, &budgets.of("api.example.com", 443)));
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            drop(b.acquire().await);
+        }
+        assert_eq!(Instant::now() - t0, Duration::from_millis(200));
+        b.pause(Duration::from_secs(5));
+        drop(b.acquire().await);
+        assert!(Instant::now() - t0 >= Duration::from_millis(5200));
+    }
+}
