@@ -1,0 +1,11 @@
+//! Support for Roster's end-to-end tests: the test components, built for
+//! wasm32-wasip2 by this crate's build script, and a loopback HTTP server
+//! with the upstream behaviours the sandbox must handle.
+#![deny(missing_docs)]
+
+pub mod server;
+
+/// The test components (crates under `tests/components`), as bytes.
+pub mod components {
+    include!(concat!(env!("OUT_DIR"), "/components.rs"));
+}

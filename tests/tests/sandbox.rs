@@ -1,0 +1,675 @@
+//! Each sandbox guarantee, proven with the hostile component against a
+//! loopback server.
+
+use roster_host::contract::{Action, OutcomeStatus};
+use roster_host::{
+    CallError, Connector, HttpLimits, Limits, LoadError, NetworkPolicy, OpenError, Runtime,
+    RuntimeOptions, SessionOptions, Tape,
+};
+use roster_tests::components::{FUTURE_CONTRACT, HOSTILE};
+use roster_tests::server::TestServer;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const SECRET: &str = "s3cr3t-api-key-0042";
+
+fn options(allow_private: bool) -> RuntimeOptions {
+    RuntimeOptions {
+        network: NetworkPolicy { allow_private },
+        ..RuntimeOptions::default()
+    }
+}
+
+async fn load(options: RuntimeOptions) -> (Runtime, Connector) {
+    let runtime = Runtime::new(options).expect("runtime");
+    let connector = runtime.load_bytes(HOSTILE).await.expect("hostile loads");
+    (runtime, connector)
+}
+
+/// The config for an attack; `extra` overrides fields.
+fn config(base_url: &str, attack: &str, extra: Value) -> Value {
+    let mut c = json!({ "base_url": base_url, "api_key": SECRET, "attack": attack });
+    for (k, v) in extra.as_object().unwrap() {
+        c[k] = v.clone();
+    }
+    c
+}
+
+/// Runs `accounts` once and returns the report's attributes.
+async fn attack(
+    runtime: &Runtime,
+    connector: &Connector,
+    config: Value,
+) -> Result<HashMap<String, String>, CallError> {
+    let mut session = connector
+        .open(runtime, &config, SessionOptions::default())
+        .await
+        .expect("session opens");
+    let page = session.accounts(None).await?;
+    Ok(page.items[0].attributes.iter().cloned().collect())
+}
+
+fn outcome(report: &HashMap<String, String>) -> &str {
+    &report["outcome"]
+}
+
+#[tokio::test]
+async fn an_infinite_loop_is_stopped_by_the_deadline_and_the_host_carries_on() {
+    let mut opts = options(true);
+    opts.limits = Limits {
+        call_deadline: Duration::from_millis(500),
+        ..Limits::default()
+    };
+    let (runtime, connector) = load(opts).await;
+    let server = TestServer::start().await.unwrap();
+    let mut session = connector
+        .open(
+            &runtime,
+            &config(&server.url(), "loop", json!({})),
+            SessionOptions::default(),
+        )
+        .await
+        .unwrap();
+    let err = session.accounts(None).await.unwrap_err();
+    assert!(
+        matches!(err, CallError::Deadline(d) if d == Duration::from_millis(500)),
+        "{err}"
+    );
+    assert!(matches!(
+        session.accounts(None).await,
+        Err(CallError::Discarded)
+    ));
+    let report = attack(
+        &runtime,
+        &connector,
+        config(&server.url(), "nothing", json!({})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome(&report), "ok");
+}
+
+#[tokio::test]
+async fn a_memory_bomb_hits_the_cap() {
+    let mut opts = options(true);
+    opts.limits = Limits {
+        memory_bytes: 32 << 20,
+        ..Limits::default()
+    };
+    let (runtime, connector) = load(opts).await;
+    let err = attack(
+        &runtime,
+        &connector,
+        config("http://127.0.0.1:9", "memory", json!({})),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, CallError::MemoryLimit(n) if n == 32 << 20),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_trap_discards_that_instance_only() {
+    let (runtime, connector) = load(options(true)).await;
+    let server = TestServer::start().await.unwrap();
+    let mut trapping = connector
+        .open(
+            &runtime,
+            &config(&server.url(), "trap", json!({})),
+            SessionOptions::default(),
+        )
+        .await
+        .unwrap();
+    let err = trapping.accounts(None).await.unwrap_err();
+    assert!(
+        matches!(&err, CallError::Trap(m) if m.contains("unreachable")),
+        "{err}"
+    );
+    assert!(matches!(trapping.check().await, Err(CallError::Discarded)));
+    let report = attack(
+        &runtime,
+        &connector,
+        config(&server.url(), "nothing", json!({})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome(&report), "ok");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trapping_connector_does_not_disturb_another_running_at_the_same_time() {
+    let (runtime, connector) = load(options(true)).await;
+    let server = TestServer::start().await.unwrap();
+    let slow = config(
+        &server.url(),
+        "fetch",
+        json!({ "target": format!("{}/slow?ms=400", server.url()) }),
+    );
+    let crash = config(&server.url(), "trap", json!({}));
+    let (good, bad) = tokio::join!(attack(&runtime, &connector, slow), async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        attack(&runtime, &connector, crash).await
+    });
+    assert!(matches!(bad, Err(CallError::Trap(_))));
+    let good = good.unwrap();
+    assert_eq!((outcome(&good), good["body"].as_str()), ("ok", "slow"));
+}
+
+/// Requests that the sandbox must refuse before anything is sent.
+#[tokio::test]
+async fn forbidden_destinations_are_typed_denials() {
+    let (runtime, connector) = load(options(false)).await;
+    let server = TestServer::start().await.unwrap();
+    let cases = [
+        // (base_url, target, what the denial must mention)
+        (
+            "https://allowed.example",
+            "https://evil.example/x",
+            "not in the allowlist",
+        ),
+        (
+            "https://allowed.example",
+            "https://allowed.example@evil.example/x",
+            "user information",
+        ),
+        (
+            "https://allowed.example",
+            "https://allowed.example.evil.example/x",
+            "not in the allowlist",
+        ),
+        ("http://127.0.0.1:9", "http://127.0.0.1:9/x", "private"),
+        (
+            "http://169.254.169.254",
+            "http://169.254.169.254/latest/meta-data/",
+            "private",
+        ),
+        (
+            "http://93.184.216.34",
+            "http://93.184.216.34/",
+            "IP-literal",
+        ),
+        ("http://[::1]:9", "http://[::1]:9/x", "private"),
+        ("https://allowed.example", "file:///etc/passwd", "not http"),
+    ];
+    for (base, target, why) in cases {
+        let report = attack(
+            &runtime,
+            &connector,
+            config(base, "fetch", json!({ "target": target })),
+        )
+        .await
+        .unwrap();
+        assert_eq!(outcome(&report), "denied", "{target}: {report:?}");
+        assert!(report["error"].contains(why), "{target}: {report:?}");
+    }
+    // A name that resolves to loopback is refused on its address.
+    let localhost = format!("http://localhost:{}", server.port());
+    let report = attack(
+        &runtime,
+        &connector,
+        config(
+            &localhost,
+            "fetch",
+            json!({ "target": format!("{localhost}/ok") }),
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome(&report), "denied", "{report:?}");
+    assert!(
+        report["error"].contains("resolves only to private"),
+        "{report:?}"
+    );
+    assert!(
+        server.seen().is_empty(),
+        "nothing reached the server: {:?}",
+        server.seen()
+    );
+}
+
+#[tokio::test]
+async fn redirects_are_followed_only_within_the_allowlist() {
+    let (runtime, connector) = load(options(true)).await;
+    let server = TestServer::start().await.unwrap();
+    let inside = format!("{}/redirect?to=/ok", server.url());
+    let report = attack(
+        &runtime,
+        &connector,
+        config(&server.url(), "fetch", json!({ "target": inside })),
+    )
+    .await
+    .unwrap();
+    assert_eq!((outcome(&report), report["status"].as_str()), ("ok", "200"));
+
+    let outside = format!(
+        "{}/redirect?to=http://localhost:{}/ok",
+        server.url(),
+        server.port()
+    );
+    let report = attack(
+        &runtime,
+        &connector,
+        config(&server.url(), "fetch", json!({ "target": outside })),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome(&report), "denied", "{report:?}");
+    assert_eq!(
+        server.seen().iter().filter(|s| s.target == "/ok").count(),
+        1,
+        "the off-list hop was never made"
+    );
+}
+
+#[tokio::test]
+async fn a_credential_goes_only_to_its_hosts_and_never_back_to_the_guest() {
+    let (runtime, connector) = load(options(true)).await;
+    let server = TestServer::start().await.unwrap();
+    let other = format!("http://localhost:{}", server.port());
+    let base = config(
+        &server.url(),
+        "fetch",
+        json!({ "other_url": other, "auth": "key" }),
+    );
+
+    let mut to_own = base.clone();
+    to_own["target"] = json!(format!("{}/echo", server.url()));
+    let report = attack(&runtime, &connector, to_own).await.unwrap();
+    assert_eq!(outcome(&report), "ok");
+    assert_eq!(report["body"], "authorization=Bearer [redacted] query=");
+    assert_eq!(
+        server.seen()[0].authorization.as_deref(),
+        Some(format!("Bearer {SECRET}").as_str())
+    );
+
+    let mut to_other = base.clone();
+    to_other["target"] = json!(format!("{other}/echo"));
+    let report = attack(&runtime, &connector, to_other).await.unwrap();
+    assert_eq!(outcome(&report), "denied", "{report:?}");
+    assert!(
+        report["error"].contains("credential `key` may not be sent"),
+        "{report:?}"
+    );
+
+    let mut unknown = base.clone();
+    unknown["target"] = json!(format!("{}/echo", server.url()));
+    unknown["auth"] = json!("other");
+    let report = attack(&runtime, &connector, unknown).await.unwrap();
+    assert_eq!(outcome(&report), "denied");
+
+    let mut sneaky = base;
+    sneaky["auth"] = Value::Null;
+    sneaky["target"] = json!(format!("{}/echo", server.url()));
+    sneaky["headers"] = json!([["Authorization", "Bearer stolen"]]);
+    let report = attack(&runtime, &connector, sneaky).await.unwrap();
+    assert_eq!(outcome(&report), "denied");
+    assert_eq!(server.seen().len(), 1, "only the allowed request was sent");
+}
+
+#[tokio::test]
+async fn the_secret_never_reaches_the_guest_config() {
+    let (runtime, connector) = load(options(true)).await;
+    let report = attack(
+        &runtime,
+        &connector,
+        config("http://127.0.0.1:9", "echo-secret", json!({})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report["api_key"], "true");
+}
+
+/// Captures everything logged on this thread.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_secret_never_appears_in_logs_and_guest_output_is_logged() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let (runtime, connector) = load(options(true)).await;
+    let server = TestServer::start().await.unwrap();
+    for (attack_name, target) in [
+        ("fetch", format!("{}/echo", server.url())),
+        (
+            "fetch",
+            format!("{}/limited?key=log&times=1&retry-after=0", server.url()),
+        ),
+        ("fetch", "http://127.0.0.1:9/refused".to_owned()),
+        ("log", String::new()),
+    ] {
+        let c = config(
+            &server.url(),
+            attack_name,
+            json!({ "target": target, "auth": "key", "count": 3 }),
+        );
+        attack(&runtime, &connector, c).await.unwrap();
+    }
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("hostile message 2"), "{logs}");
+    assert!(logs.contains("hostile stdout line"), "{logs}");
+    assert!(logs.contains("retrying"), "{logs}");
+    assert!(
+        !logs.contains(SECRET),
+        "the secret leaked into the logs:\n{logs}"
+    );
+}
+
+#[tokio::test]
+async fn guest_logs_are_rate_limited() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let mut opts = options(true);
+    opts.limits = Limits {
+        log_lines_per_call: 10,
+        ..Limits::default()
+    };
+    let (runtime, connector) = load(opts).await;
+    attack(
+        &runtime,
+        &connector,
+        config("http://127.0.0.1:9", "log", json!({ "count": 1000 })),
+    )
+    .await
+    .unwrap();
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(logs.matches("hostile message").count(), 9, "{logs}");
+    assert!(
+        logs.contains("log limit of 10 lines per call reached"),
+        "{logs}"
+    );
+}
+
+#[tokio::test]
+async fn a_huge_response_is_cut_off() {
+    let mut opts = options(true);
+    opts.http = HttpLimits {
+        max_response_bytes: 1 << 20,
+        ..HttpLimits::default()
+    };
+    let (runtime, connector) = load(opts).await;
+    let server = TestServer::start().await.unwrap();
+    for target in ["/huge?bytes=3000000", "/huge?bytes=3000000&chunked"] {
+        let c = config(
+            &server.url(),
+            "fetch",
+            json!({ "target": format!("{}{target}", server.url()) }),
+        );
+        let report = attack(&runtime, &connector, c).await.unwrap();
+        assert_eq!(outcome(&report), "too-large", "{target}: {report:?}");
+    }
+    let c = config(
+        &server.url(),
+        "fetch",
+        json!({ "target": format!("{}/huge?bytes=1000", server.url()) }),
+    );
+    let report = attack(&runtime, &connector, c).await.unwrap();
+    assert_eq!(report["body"].len(), 1000);
+}
+
+#[tokio::test]
+async fn a_429_with_retry_after_is_retried_then_succeeds() {
+    let (runtime, connector) = load(options(true)).await;
+    let server = TestServer::start().await.unwrap();
+    let target = format!("{}/limited?key=a&times=2", server.url());
+    let report = attack(
+        &runtime,
+        &connector,
+        config(&server.url(), "fetch", json!({ "target": target })),
+    )
+    .await
+    .unwrap();
+    assert_eq!((outcome(&report), report["status"].as_str()), ("ok", "200"));
+    assert_eq!(report["body"], r#"{"attempts":3}"#);
+    assert_eq!(server.seen().len(), 3);
+}
+
+#[tokio::test]
+async fn a_wait_longer_than_allowed_is_a_typed_rate_limit() {
+    let (runtime, connector) = load(options(true)).await;
+    let server = TestServer::start().await.unwrap();
+    let target = format!("{}/limited?key=b&times=1&retry-after=3600", server.url());
+    let report = attack(
+        &runtime,
+        &connector,
+        config(&server.url(), "fetch", json!({ "target": target })),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome(&report), "rate-limited", "{report:?}");
+    assert!(report["error"].contains("3600"), "{report:?}");
+    assert_eq!(server.seen().len(), 1, "no retry within the hour");
+}
+
+#[tokio::test]
+async fn requests_per_call_are_capped_and_batches_answer_in_order() {
+    let mut opts = options(true);
+    opts.limits = Limits {
+        requests_per_call: 5,
+        ..Limits::default()
+    };
+    let (runtime, connector) = load(opts).await;
+    let server = TestServer::start().await.unwrap();
+    let target = format!("{}/ok", server.url());
+    let report = attack(
+        &runtime,
+        &connector,
+        config(
+            &server.url(),
+            "fetch-many",
+            json!({ "target": target, "count": 10 }),
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (outcome(&report), report["sent"].as_str()),
+        ("request-limit", "6")
+    );
+    let report = attack(
+        &runtime,
+        &connector,
+        config(
+            &server.url(),
+            "fetch-all",
+            json!({ "target": target, "count": 7 }),
+        ),
+    )
+    .await
+    .unwrap();
+    let outcomes: Vec<&str> = (0..7)
+        .map(|i| report[&format!("{i}.outcome")].as_str())
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            "ok",
+            "ok",
+            "ok",
+            "ok",
+            "ok",
+            "request-limit",
+            "request-limit"
+        ]
+    );
+    assert_eq!(server.seen().len(), 5 + 5);
+}
+
+#[tokio::test]
+async fn a_dry_run_refuses_writes_at_the_host() {
+    let (runtime, connector) = load(options(true)).await;
+    let server = TestServer::start().await.unwrap();
+    let c = config(
+        &server.url(),
+        "nothing",
+        json!({ "target": format!("{}/ok", server.url()), "method": "POST" }),
+    );
+    let mut session = connector
+        .open(&runtime, &c, SessionOptions::default())
+        .await
+        .unwrap();
+    let planned = session
+        .provision(&Action::Suspend("a1".into()), true)
+        .await
+        .unwrap();
+    assert!(
+        planned.summary.starts_with("outcome=dry-run"),
+        "{}",
+        planned.summary
+    );
+    assert!(server.seen().is_empty());
+    let applied = session
+        .provision(&Action::Suspend("a1".into()), false)
+        .await
+        .unwrap();
+    assert!(
+        applied.summary.starts_with("outcome=ok status=200"),
+        "{}",
+        applied.summary
+    );
+    assert_eq!(applied.status, OutcomeStatus::Unchanged);
+    assert_eq!(server.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn a_component_built_against_an_unknown_version_is_refused() {
+    let runtime = Runtime::new(options(false)).unwrap();
+    let err = runtime.load_bytes(FUTURE_CONTRACT).await.unwrap_err();
+    assert!(
+        matches!(&err, LoadError::UnsupportedVersion { found } if found == "0.9.0"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("supported: 0.1.0"), "{err}");
+    let err = runtime.load_bytes(b"\0asm not really").await.unwrap_err();
+    assert!(matches!(err, LoadError::Invalid(_)), "{err}");
+}
+
+#[tokio::test]
+async fn bad_config_names_the_field() {
+    let (runtime, connector) = load(options(true)).await;
+    let err = connector
+        .open(
+            &runtime,
+            &json!({ "base_url": "http://127.0.0.1:9", "api_key": SECRET }),
+            SessionOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, OpenError::Config(_)), "{err}");
+    assert!(err.to_string().contains("`attack`: is required"), "{err}");
+    let err = connector
+        .open(
+            &runtime,
+            &config("http://u:p@127.0.0.1:9", "nothing", json!({})),
+            SessionOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("`base_url`"), "{err}");
+}
+
+#[tokio::test]
+async fn compiled_components_are_cached_across_runtimes() {
+    let dir = tempfile::tempdir().unwrap();
+    let with_cache = || RuntimeOptions {
+        cache_dir: Some(dir.path().to_owned()),
+        ..options(true)
+    };
+    let first = Runtime::new(with_cache()).unwrap();
+    first.load_bytes(HOSTILE).await.unwrap();
+    let entries = |d: &std::path::Path| {
+        std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect::<Vec<_>>()
+    };
+    let cached = entries(dir.path());
+    assert_eq!(cached.len(), 1, "{cached:?}");
+    let written = std::fs::metadata(&cached[0]).unwrap().modified().unwrap();
+    drop(first);
+    let second = Runtime::new(with_cache()).unwrap();
+    let connector = second.load_bytes(HOSTILE).await.unwrap();
+    assert_eq!(connector.manifest().raw().id, "hostile");
+    assert_eq!(entries(dir.path()), cached, "no new artifact");
+    assert_eq!(
+        std::fs::metadata(&cached[0]).unwrap().modified().unwrap(),
+        written,
+        "not recompiled"
+    );
+}
+
+#[tokio::test]
+async fn a_session_is_recorded_redacted_and_replayed_offline() {
+    let (runtime, connector) = load(options(true)).await;
+    let server = TestServer::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let tape = dir.path().join("session.jsonl");
+    let c = config(
+        &server.url(),
+        "fetch",
+        json!({ "target": format!("{}/echo?x=1", server.url()), "auth": "key" }),
+    );
+    let run = |tape: Tape| {
+        let (runtime, connector, c) = (&runtime, &connector, c.clone());
+        async move {
+            let mut session = connector
+                .open(
+                    runtime,
+                    &c,
+                    SessionOptions {
+                        tape: Some(tape),
+                        label: None,
+                    },
+                )
+                .await
+                .unwrap();
+            session.accounts(None).await.unwrap().items[0]
+                .attributes
+                .clone()
+        }
+    };
+    let live = run(Tape::record(&tape).unwrap()).await;
+    drop(server);
+    let recording = std::fs::read_to_string(&tape).unwrap();
+    assert!(!recording.contains(SECRET), "{recording}");
+    assert!(recording.contains("[redacted]"), "{recording}");
+    let replayed = run(Tape::replay(&tape).unwrap()).await;
+    assert_eq!(live, replayed);
+    assert_eq!(live[1], ("status".to_owned(), "200".to_owned()));
+}
+
+#[tokio::test]
+async fn the_manifest_is_read_and_checked_at_load() {
+    let (_runtime, connector) = load(options(false)).await;
+    let m = connector.manifest();
+    assert_eq!(m.raw().id, "hostile");
+    assert_eq!(m.schema().secret_fields(), ["api_key"]);
+    assert_eq!(connector.contract_version(), "0.1.0");
+    assert_eq!(connector.sha256().len(), 64);
+}
