@@ -124,7 +124,7 @@ impl ConfigSchema {
                         problem: "is required".into(),
                     };
                 }
-                let problem = if self.secret_fields.iter().any(|s| *s == field) {
+                let problem = if self.secret_fields.contains(&field) {
                     describe_kind_without_value(e.kind())
                 } else {
                     redactor.text(&e.to_string())

@@ -22,6 +22,7 @@
 //! every request takes), [`secret`] (values that never print).
 #![deny(missing_docs)]
 
+pub mod builtin;
 pub mod config;
 pub mod contract;
 pub mod http;

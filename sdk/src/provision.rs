@@ -49,7 +49,7 @@ impl Provisioning {
     }
 
     /// The outcome: `unchanged` without writes, else `planned` or `applied`.
-    pub fn finish(self, account_id: Option<String>, summary: impl Into<String>) -> Outcome {
+    pub fn finish(&mut self, account_id: Option<String>, summary: impl Into<String>) -> Outcome {
         let status = match (self.writes.is_empty(), self.dry_run) {
             (true, _) => OutcomeStatus::Unchanged,
             (false, true) => OutcomeStatus::Planned,
@@ -59,7 +59,7 @@ impl Provisioning {
             status,
             account_id,
             summary: summary.into(),
-            requests: self.writes,
+            requests: std::mem::take(&mut self.writes),
         }
     }
 

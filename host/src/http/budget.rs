@@ -109,7 +109,11 @@ impl Budget {
             }
             at
         };
-        tokio::time::sleep_until(start).await;
+        // Sleeping until a past instant still waits for the timer's next
+        // millisecond tick, so only sleep when there is a wait.
+        if start > Instant::now() {
+            tokio::time::sleep_until(start).await;
+        }
         permit
     }
 

@@ -78,7 +78,8 @@ mod tests {
     #[test]
     fn reads_every_signal() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_785_412_800); // 2026-07-30T12:00:00Z
-        let cases: &[(&[(&str, &str)], Option<u64>)] = &[
+        type Case<'a> = (&'a [(&'a str, &'a str)], Option<u64>);
+        let cases: &[Case] = &[
             (&[("retry-after", "7")], Some(7)),
             (&[("retry-after", "Thu, 30 Jul 2026 12:00:09 GMT")], Some(9)),
             (&[("x-ratelimit-reset", "2026-07-30T12:00:05Z")], Some(5)),

@@ -28,13 +28,16 @@ pub struct Exchange {
     pub body: String,
 }
 
+/// Recorded answers by (method, URL, request body), in recording order.
+type Answers = HashMap<(String, String, Option<String>), VecDeque<Exchange>>;
+
 /// Where exchanges go or come from.
 #[derive(Debug)]
 pub enum Tape {
     /// Append every exchange to a file.
     Record(Mutex<BufWriter<File>>),
     /// Answer from a file instead of the network.
-    Replay(Mutex<HashMap<(String, String, Option<String>), VecDeque<Exchange>>>),
+    Replay(Mutex<Answers>),
 }
 
 impl Tape {
@@ -48,7 +51,7 @@ impl Tape {
     /// A tape that replays `path`. Identical requests get their recorded
     /// answers in order.
     pub fn replay(path: &Path) -> std::io::Result<Self> {
-        let mut exchanges: HashMap<_, VecDeque<Exchange>> = HashMap::new();
+        let mut exchanges = Answers::new();
         for (n, line) in BufReader::new(File::open(path)?).lines().enumerate() {
             let line = line?;
             if line.trim().is_empty() {
