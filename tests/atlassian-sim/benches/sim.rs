@@ -1,0 +1,2 @@
+//! Placeholder: the simulator's benchmarks.
+fn main() {}

@@ -1,0 +1,569 @@
+//! Generates one organisation from a seed and a head count: the same
+//! inputs always give the same organisation.
+
+use crate::model::{AccountType, Group, Org, OrgIds, Person, Product, ProductKey, Role, Status};
+use crate::rng::Rng;
+use time::{Duration, OffsetDateTime};
+
+/// Fewest and most people an organisation may have.
+pub const PEOPLE_RANGE: std::ops::RangeInclusive<usize> = 10..=200_000;
+
+const FIRST_NAMES: &[&str] = &[
+    "Ana",
+    "José",
+    "Zoë",
+    "Łukasz",
+    "Søren",
+    "Chloé",
+    "Małgorzata",
+    "François",
+    "Jürgen",
+    "Åsa",
+    "Ngọc",
+    "Ayşe",
+    "Björn",
+    "Dvořák",
+    "Mia",
+    "Noah",
+    "Olivia",
+    "Liam",
+    "Emma",
+    "Lucas",
+    "Amélie",
+    "Mateo",
+    "Sofía",
+    "Yuki",
+    "Hiroshi",
+    "Priya",
+    "Arjun",
+    "Fatima",
+    "Omar",
+    "Ingrid",
+    "Kwame",
+    "Chidi",
+    "Nadia",
+    "Élodie",
+    "Tomáš",
+    "Zsófia",
+    "Henrik",
+    "Leilani",
+    "Rafael",
+    "Thảo",
+];
+
+const LAST_NAMES: &[&str] = &[
+    "Silva",
+    "García",
+    "Müller",
+    "Nowak",
+    "Jørgensen",
+    "Dubois",
+    "Kowalski",
+    "O'Brien",
+    "Nguyễn",
+    "Yılmaz",
+    "Öberg",
+    "Novák",
+    "Smith",
+    "Johnson",
+    "Rossi",
+    "Fernández",
+    "Tanaka",
+    "Sato",
+    "Patel",
+    "Sharma",
+    "Haddad",
+    "Mensah",
+    "Okafor",
+    "Lindqvist",
+    "Horváth",
+    "Kim",
+    "Park",
+    "Larsen",
+    "Costa",
+    "Schröder",
+    "Żuk",
+    "Ćosić",
+    "Ramírez",
+    "Moreau",
+    "Van der Berg",
+    "Đặng",
+];
+
+const APP_NAMES: &[&str] = &[
+    "Automation for Jira",
+    "Slack",
+    "GitHub for Jira",
+    "Microsoft Teams",
+    "Jira Cloud for Sheets",
+    "Zapier",
+    "Opsgenie",
+    "Statuspage",
+];
+
+const OTHER_DOMAINS: &[&str] = &[
+    "gmail.com",
+    "outlook.com",
+    "contractors.example",
+    "agency.example",
+];
+const CUSTOMER_DOMAINS: &[&str] = &["customer-one.example", "client.example", "users.example"];
+const DEPARTMENTS: &[&str] = &[
+    "engineering",
+    "marketing",
+    "sales",
+    "support",
+    "finance",
+    "design",
+];
+
+/// Share of people with each product, in [`ProductKey::ALL`] order.
+const PRODUCT_SHARE: [f64; 5] = [0.60, 0.15, 0.70, 0.30, 0.25];
+
+/// Products whose seats are all taken: every seat bought is assigned.
+const FULL_PRODUCTS: [ProductKey; 2] = [ProductKey::JiraServiceManagement, ProductKey::Bitbucket];
+
+/// Group indexes fixed by [`groups`].
+mod group {
+    pub const DEFAULTS: [usize; 5] = [0, 1, 2, 3, 4];
+    pub const JIRA_ADMINS: usize = 5;
+    pub const CONFLUENCE_ADMINS: usize = 6;
+    pub const SITE_ADMINS: usize = 7;
+    pub const DEVELOPERS: usize = 8;
+    pub const FIRST_DEPARTMENT: usize = 9;
+}
+
+/// Generates the organisation for `seed` with `people` accounts (apps and
+/// portal customers included), as of `now`.
+pub fn organisation(seed: u64, people: usize, now: OffsetDateTime) -> Org {
+    let mut rng = Rng::new(seed ^ 0x526f_7374_6572);
+    let ids = org_ids(&mut rng, seed);
+    let groups = groups(&mut rng);
+    let mut persons = Vec::with_capacity(people);
+    for i in 0..people {
+        persons.push(person(&mut rng, i, &ids.domain, now));
+    }
+    let products = ProductKey::ALL
+        .iter()
+        .map(|&key| Product {
+            key,
+            workspace_id: rng.uuid(),
+            seats: 0,
+            plan: if key == ProductKey::Confluence {
+                "PREMIUM"
+            } else {
+                "STANDARD"
+            },
+            default_group: group::DEFAULTS[key.index()],
+        })
+        .collect();
+    let mut org = Org::new(ids, persons, groups, products, now);
+    appoint_credential_holders(&mut org);
+    for key in ProductKey::ALL {
+        let used = org.seats_used(key);
+        let slack = if FULL_PRODUCTS.contains(&key) {
+            0
+        } else {
+            // 2% to 12% spare, at least one.
+            (used as f64 * (0.02 + rng.unit() * 0.10)).ceil() as u32 + 1
+        };
+        org.products[key.index()].seats = used + slack;
+    }
+    org
+}
+
+/// Picks the admin and the ordinary user whose credentials the simulator
+/// hands out: the first two active people on the verified domain. The
+/// admin administers the site, Jira and Confluence; the user holds Jira
+/// Software.
+fn appoint_credential_holders(org: &mut Org) {
+    let suffix = format!("@{}", org.domain);
+    let mut eligible = (0..org.people.len()).filter(|&i| {
+        let p = &org.people[i];
+        p.account_type == AccountType::Atlassian
+            && p.status == Status::Active
+            && p.email.as_deref().is_some_and(|e| e.ends_with(&suffix))
+    });
+    let admin = eligible.next().unwrap_or(0);
+    let user = eligible.next().unwrap_or(admin);
+    let grant = |p: &mut Person, gs: &[usize]| {
+        p.groups.extend_from_slice(gs);
+        p.groups.sort_unstable();
+        p.groups.dedup();
+    };
+    grant(
+        &mut org.people[admin],
+        &[
+            group::SITE_ADMINS,
+            group::JIRA_ADMINS,
+            group::CONFLUENCE_ADMINS,
+        ],
+    );
+    grant(&mut org.people[user], &[group::DEFAULTS[0]]);
+    org.people[user].groups.retain(|g| {
+        ![
+            group::SITE_ADMINS,
+            group::JIRA_ADMINS,
+            group::CONFLUENCE_ADMINS,
+        ]
+        .contains(g)
+    });
+    org.admin = admin;
+    org.user = user;
+}
+
+fn org_ids(rng: &mut Rng, seed: u64) -> OrgIds {
+    let site = if seed == 0 {
+        "acme".to_owned()
+    } else {
+        format!("acme{seed}")
+    };
+    // Organisation ids are UUID-shaped but not strictly hex.
+    let mut id = rng.uuid();
+    id.replace_range(0..2, "k7");
+    OrgIds {
+        id,
+        name: "Acme Corporation".into(),
+        domain: format!("{site}.example"),
+        cloud_id: rng.uuid(),
+        directory_id: rng.uuid(),
+        trello_workspace_id: rng.hex(24),
+        trello_workspace_name: format!("{site}workspace"),
+        trello_enterprise_id: rng.hex(24),
+        bitbucket_workspace: site.clone(),
+        bitbucket_workspace_uuid: format!("{{{}}}", rng.uuid()),
+        site,
+    }
+}
+
+fn groups(rng: &mut Rng) -> Vec<Group> {
+    let mut g = |name: &str, description: &str, grants: Vec<(ProductKey, Role)>| Group {
+        id: rng.uuid(),
+        name: name.into(),
+        description: description.into(),
+        grants,
+    };
+    use ProductKey::*;
+    let mut groups = vec![
+        g(
+            "jira-software-users",
+            "Grants access to Jira Software",
+            vec![(JiraSoftware, Role::User)],
+        ),
+        g(
+            "jira-servicemanagement-users",
+            "Grants access to Jira Service Management",
+            vec![(JiraServiceManagement, Role::User)],
+        ),
+        g(
+            "confluence-users",
+            "Grants access to Confluence",
+            vec![(Confluence, Role::User)],
+        ),
+        g(
+            "trello-users",
+            "Grants access to Trello",
+            vec![(Trello, Role::User)],
+        ),
+        g(
+            "bitbucket-users",
+            "Grants access to Bitbucket",
+            vec![(Bitbucket, Role::User)],
+        ),
+        g(
+            "jira-admins",
+            "Administers Jira",
+            vec![
+                (JiraSoftware, Role::Admin),
+                (JiraServiceManagement, Role::Admin),
+            ],
+        ),
+        g(
+            "confluence-admins",
+            "Administers Confluence",
+            vec![(Confluence, Role::Admin)],
+        ),
+        g("site-admins", "Administers the site", vec![]),
+        g(
+            "developers",
+            "Engineers: Jira Software and Bitbucket",
+            vec![(JiraSoftware, Role::User), (Bitbucket, Role::User)],
+        ),
+    ];
+    for d in DEPARTMENTS {
+        groups.push(g(d, "Department", vec![]));
+    }
+    groups
+}
+
+fn person(rng: &mut Rng, i: usize, domain: &str, now: OffsetDateTime) -> Person {
+    let roll = rng.unit();
+    let account_type = if roll < 0.03 {
+        AccountType::App
+    } else if roll < 0.08 {
+        AccountType::Customer
+    } else {
+        AccountType::Atlassian
+    };
+    let account_id = match account_type {
+        AccountType::App => format!("557058:{}", rng.uuid()),
+        AccountType::Customer => format!("qm:{}:{}", rng.uuid(), rng.uuid()),
+        AccountType::Atlassian => match rng.below(20) {
+            0..=8 => rng.hex(24),
+            9..=16 => format!("712020:{}", rng.uuid()),
+            _ => format!("557058:{}", rng.uuid()),
+        },
+    };
+    let roll = rng.unit();
+    let status = match account_type {
+        AccountType::Atlassian if roll < 0.06 => Status::Suspended,
+        AccountType::Atlassian if roll < 0.14 => Status::Deactivated,
+        AccountType::Atlassian if roll < 0.20 => Status::Invited,
+        AccountType::App | AccountType::Customer if roll < 0.08 => Status::Deactivated,
+        _ => Status::Active,
+    };
+    let (name, nickname, email) = match account_type {
+        AccountType::App => {
+            let name = rng.pick(APP_NAMES).to_string();
+            let nick = name.to_lowercase().replace(' ', "-");
+            (name, nick, None)
+        }
+        _ => {
+            let first = *rng.pick(FIRST_NAMES);
+            let last = *rng.pick(LAST_NAMES);
+            let local = format!("{}.{}.{}", ascii_fold(first), ascii_fold(last), base36(i));
+            let email_domain = match account_type {
+                AccountType::Customer => rng.pick(CUSTOMER_DOMAINS).to_string(),
+                _ if rng.chance(0.85) => domain.to_owned(),
+                _ => rng.pick(OTHER_DOMAINS).to_string(),
+            };
+            let nickname = format!("{}{}", ascii_fold(first), base36(i));
+            (
+                format!("{first} {last}"),
+                nickname,
+                Some(format!("{local}@{email_domain}")),
+            )
+        }
+    };
+    let email_visible = rng.chance(0.8);
+    let added = (now - Duration::days(rng.below(1500) as i64 + 1)).date();
+    let mut groups = Vec::new();
+    let mut guest_of = Vec::new();
+    if account_type == AccountType::Atlassian {
+        for key in ProductKey::ALL {
+            if rng.chance(PRODUCT_SHARE[key.index()]) {
+                if key == ProductKey::JiraSoftware && rng.chance(0.2) {
+                    groups.push(group::DEVELOPERS);
+                } else {
+                    groups.push(group::DEFAULTS[key.index()]);
+                }
+            }
+        }
+        if groups.is_empty() && rng.chance(0.05) {
+            guest_of.push(ProductKey::Confluence);
+        }
+        if rng.chance(0.02) {
+            groups.push(group::JIRA_ADMINS);
+        }
+        if rng.chance(0.01) {
+            groups.push(group::CONFLUENCE_ADMINS);
+        }
+        if rng.chance(0.005) {
+            groups.push(group::SITE_ADMINS);
+        }
+        groups.push(group::FIRST_DEPARTMENT + rng.below(DEPARTMENTS.len() as u64) as usize);
+        groups.sort_unstable();
+        groups.dedup();
+    }
+    let mut last_active = [None; 5];
+    if account_type == AccountType::Atlassian && status != Status::Invited {
+        for key in ProductKey::ALL {
+            let holds = groups.iter().any(|&g| granted_by(g, key)) || guest_of.contains(&key);
+            // Most holders were active in the last two years; some people
+            // used a product they no longer hold.
+            let p = if holds { 0.88 } else { 0.04 };
+            if rng.chance(p) {
+                let u = rng.unit();
+                let seconds = (u * u * 730.0 * 86_400.0) as i64 + rng.below(86_400) as i64;
+                let at = now - Duration::seconds(seconds);
+                last_active[key.index()] = Some(at.replace_nanosecond(0).unwrap_or(at));
+            }
+        }
+    }
+    let on_domain = email
+        .as_deref()
+        .is_some_and(|e| e.ends_with(&format!("@{domain}")));
+    let scim_id = (on_domain && status != Status::Invited && rng.chance(0.7)).then(|| rng.uuid());
+    Person {
+        account_id,
+        account_type,
+        status,
+        name,
+        nickname,
+        email,
+        email_visible,
+        added,
+        groups,
+        guest_of,
+        last_active,
+        scim_id,
+        trello_id: rng.hex(24),
+        bitbucket_uuid: format!("{{{}}}", rng.uuid()),
+        removed_from_jira: false,
+    }
+}
+
+/// Whether group `g` (by the fixed layout of [`groups`]) grants `key`.
+fn granted_by(g: usize, key: ProductKey) -> bool {
+    use ProductKey::*;
+    match g {
+        _ if g == group::DEFAULTS[key.index()] => true,
+        group::JIRA_ADMINS => matches!(key, JiraSoftware | JiraServiceManagement),
+        group::CONFLUENCE_ADMINS => key == Confluence,
+        group::DEVELOPERS => matches!(key, JiraSoftware | Bitbucket),
+        _ => false,
+    }
+}
+
+/// `n` in base 36, for short unique suffixes.
+fn base36(mut n: usize) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = Vec::new();
+    loop {
+        out.push(DIGITS[n % 36]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// A name as the ASCII local part of an email: lowercase, accents dropped,
+/// spaces and apostrophes removed.
+fn ascii_fold(name: &str) -> String {
+    name.chars()
+        .filter_map(|c| {
+            let folded = match c {
+                'á' | 'à' | 'â' | 'ä' | 'å' | 'ã' | 'Å' | 'Á' => 'a',
+                'é' | 'è' | 'ê' | 'ë' | 'É' | 'Ê' => 'e',
+                'í' | 'ì' | 'î' | 'ï' | 'ı' => 'i',
+                'ó' | 'ò' | 'ô' | 'ö' | 'ø' | 'ő' | 'Ö' | 'Ø' => 'o',
+                'ú' | 'ù' | 'û' | 'ü' | 'ư' => 'u',
+                'ý' | 'ÿ' => 'y',
+                'ç' | 'ć' | 'č' | 'Ć' | 'Č' => 'c',
+                'ł' | 'Ł' => 'l',
+                'ń' | 'ñ' => 'n',
+                'ś' | 'š' | 'ş' | 'Ś' | 'Š' => 's',
+                'ź' | 'ż' | 'ž' | 'Ź' | 'Ż' | 'Ž' => 'z',
+                'ř' => 'r',
+                'đ' | 'Đ' => 'd',
+                'ọ' | 'ơ' | 'ồ' => 'o',
+                'ặ' | 'ả' | 'ạ' => 'a',
+                'ễ' | 'ệ' => 'e',
+                c if c.is_ascii_alphanumeric() => c.to_ascii_lowercase(),
+                _ => return None,
+            };
+            Some(folded.to_ascii_lowercase())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-24 12:00 UTC);
+
+    #[test]
+    fn the_same_inputs_give_the_same_org() {
+        assert_eq!(organisation(42, 500, NOW), organisation(42, 500, NOW));
+        assert_ne!(
+            organisation(42, 500, NOW).people[0].account_id,
+            organisation(43, 500, NOW).people[0].account_id
+        );
+    }
+
+    #[test]
+    fn the_org_has_the_variety_tests_need() {
+        let org = organisation(1, 5_000, NOW);
+        let count = |f: &dyn Fn(&Person) -> bool| org.people.iter().filter(|p| f(p)).count();
+        for t in [
+            AccountType::Atlassian,
+            AccountType::App,
+            AccountType::Customer,
+        ] {
+            assert!(count(&|p| p.account_type == t) > 0, "{t:?}");
+        }
+        for s in [
+            Status::Active,
+            Status::Suspended,
+            Status::Deactivated,
+            Status::Invited,
+        ] {
+            assert!(count(&|p| p.status == s) > 0, "{s:?}");
+        }
+        assert!(count(&|p| p.account_id.starts_with("712020:")) > 0);
+        assert!(count(&|p| p.account_id.len() == 24) > 0);
+        assert!(count(&|p| !p.name.is_ascii()) > 0);
+        assert!(count(&|p| !p.email_visible) > 0);
+        assert!(
+            count(&|p| p
+                .email
+                .as_deref()
+                .is_some_and(|e| !e.ends_with("@acme1.example")))
+                > 0
+        );
+        assert!(count(&|p| !p.guest_of.is_empty()) > 0);
+        for key in ProductKey::ALL {
+            let holders = org.holders(key).count();
+            assert!(holders > 0, "{key:?}");
+            let never = org
+                .holders(key)
+                .filter(|(p, _)| p.last_active_in(key).is_none())
+                .count();
+            assert!(never > 0, "{key:?}: someone never used it");
+        }
+        for key in FULL_PRODUCTS {
+            assert_eq!(
+                org.product(key).seats,
+                org.seats_used(key),
+                "{key:?} is full"
+            );
+        }
+        assert!(org.product(ProductKey::Confluence).seats > org.seats_used(ProductKey::Confluence));
+        let ids: std::collections::HashSet<_> = org.people.iter().map(|p| &p.account_id).collect();
+        assert_eq!(ids.len(), org.people.len(), "account ids are unique");
+        let emails: std::collections::HashSet<_> = org
+            .people
+            .iter()
+            .filter_map(|p| p.email.as_deref())
+            .collect();
+        assert_eq!(
+            emails.len(),
+            count(&|p| p.email.is_some()),
+            "emails are unique"
+        );
+    }
+
+    #[test]
+    fn last_active_lies_in_the_two_years_before_now() {
+        let org = organisation(3, 2_000, NOW);
+        for p in &org.people {
+            for at in p.last_active.iter().flatten() {
+                assert!(*at <= NOW && *at > NOW - Duration::days(732), "{at}");
+            }
+        }
+    }
+
+    #[test]
+    fn names_fold_to_ascii_local_parts() {
+        assert_eq!(ascii_fold("Łukasz"), "lukasz");
+        assert_eq!(ascii_fold("O'Brien"), "obrien");
+        assert_eq!(ascii_fold("Van der Berg"), "vanderberg");
+        assert_eq!(base36(0), "0");
+        assert_eq!(base36(71), "1z");
+    }
+}
