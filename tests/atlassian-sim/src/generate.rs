@@ -559,6 +559,56 @@ mod tests {
     }
 
     #[test]
+    fn provisioning_respects_seats_and_is_idempotent() {
+        let mut org = organisation(5, 300, NOW);
+        let jsm = ProductKey::JiraServiceManagement;
+        let default = org.product(jsm).default_group;
+        let outsider = org
+            .people
+            .iter()
+            .position(|p| {
+                p.account_type == AccountType::Atlassian
+                    && p.status == Status::Active
+                    && org.access(p, jsm).is_none()
+            })
+            .unwrap();
+        // The product is full: no seat for a newcomer.
+        assert_eq!(
+            org.add_to_group(outsider, default),
+            Err(crate::model::NoSeatLeft(jsm))
+        );
+        // Freeing a seat makes room.
+        let holder = org
+            .people
+            .iter()
+            .position(|p| org.is_billable(p, jsm) && p.groups.contains(&default))
+            .unwrap();
+        assert!(org.remove_from_group(holder, default));
+        assert!(!org.remove_from_group(holder, default));
+        assert_eq!(org.add_to_group(outsider, default), Ok(true));
+        assert_eq!(org.add_to_group(outsider, default), Ok(false));
+        // An invitation creates an invited person with the product's group.
+        let confluence = ProductKey::Confluence;
+        let p = org
+            .invite(
+                "new.person@acme5.example",
+                Some("New Person"),
+                &[confluence],
+            )
+            .unwrap();
+        assert_eq!(org.people[p].status, Status::Invited);
+        assert!(org.is_billable(&org.people[p], confluence));
+        assert_eq!(
+            org.invite("NEW.person@acme5.example", None, &[confluence]),
+            Ok(p)
+        );
+        assert_eq!(
+            org.person(&org.people[p].account_id.clone()).unwrap().name,
+            "New Person"
+        );
+    }
+
+    #[test]
     fn names_fold_to_ascii_local_parts() {
         assert_eq!(ascii_fold("Łukasz"), "lukasz");
         assert_eq!(ascii_fold("O'Brien"), "obrien");

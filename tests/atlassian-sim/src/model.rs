@@ -407,6 +407,125 @@ impl Org {
     }
 }
 
+/// A group change refused because a product it grants has no seat left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoSeatLeft(pub ProductKey);
+
+impl std::fmt::Display for NoSeatLeft {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} has no seat left: all {} licences are assigned",
+            self.0.name(),
+            self.0.key()
+        )
+    }
+}
+
+/// Provisioning: the changes every API makes to the one organisation, so
+/// that a change made through one API shows in all of them.
+impl Org {
+    /// Adds person `p` to group `g`. `Ok(false)` when already a member.
+    /// Refused when the group would give a paid seat of a full product.
+    pub fn add_to_group(&mut self, p: usize, g: usize) -> Result<bool, NoSeatLeft> {
+        if self.people[p].groups.contains(&g) {
+            return Ok(false);
+        }
+        let mut after = self.people[p].clone();
+        after.groups.push(g);
+        after.groups.sort_unstable();
+        for &(product, _) in &self.groups[g].grants {
+            let newly_billable =
+                !self.is_billable(&self.people[p], product) && self.is_billable(&after, product);
+            if newly_billable && self.seats_used(product) >= self.product(product).seats {
+                return Err(NoSeatLeft(product));
+            }
+        }
+        self.people[p] = after;
+        Ok(true)
+    }
+
+    /// Removes person `p` from group `g`; false when not a member.
+    pub fn remove_from_group(&mut self, p: usize, g: usize) -> bool {
+        let groups = &mut self.people[p].groups;
+        let before = groups.len();
+        groups.retain(|&x| x != g);
+        groups.len() != before
+    }
+
+    /// Sets person `p`'s status; false when it already was. Restoring a
+    /// person to a status that uses seats is refused when a product they
+    /// hold is full.
+    pub fn set_status(&mut self, p: usize, status: Status) -> Result<bool, NoSeatLeft> {
+        if self.people[p].status == status {
+            return Ok(false);
+        }
+        let mut after = self.people[p].clone();
+        after.status = status;
+        for product in ProductKey::ALL {
+            let newly_billable =
+                !self.is_billable(&self.people[p], product) && self.is_billable(&after, product);
+            if newly_billable && self.seats_used(product) >= self.product(product).seats {
+                return Err(NoSeatLeft(product));
+            }
+        }
+        self.people[p].status = status;
+        Ok(true)
+    }
+
+    /// Invites `email` (a new person, status invited) with the default
+    /// groups of `products`; returns the new person's index. An email
+    /// already in the organisation gets the missing groups instead.
+    pub fn invite(
+        &mut self,
+        email: &str,
+        name: Option<&str>,
+        products: &[ProductKey],
+    ) -> Result<usize, NoSeatLeft> {
+        let existing = self.people.iter().position(|x| {
+            x.email
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case(email))
+        });
+        let p = match existing {
+            Some(p) => p,
+            None => {
+                let n = self.people.len() as u64;
+                let mut rng = crate::rng::Rng::new(crate::rng::mix(n ^ 0x696e_7669_7465));
+                let local = email.split('@').next().unwrap_or(email);
+                let person = Person {
+                    account_id: format!("712020:{}", rng.uuid()),
+                    account_type: AccountType::Atlassian,
+                    status: Status::Invited,
+                    name: name.unwrap_or(local).to_owned(),
+                    nickname: local.to_owned(),
+                    email: Some(email.to_owned()),
+                    email_visible: true,
+                    added: self.now.date(),
+                    groups: Vec::new(),
+                    guest_of: Vec::new(),
+                    last_active: [None; 5],
+                    scim_id: None,
+                    trello_id: rng.hex(24),
+                    bitbucket_uuid: format!("{{{}}}", rng.uuid()),
+                    removed_from_jira: false,
+                };
+                self.push_person(person)
+            }
+        };
+        for &product in products {
+            let g = self.product(product).default_group;
+            let holds = self
+                .access(&self.people[p], product)
+                .is_some_and(|a| a.role != Role::Guest);
+            if !holds {
+                self.add_to_group(p, g)?;
+            }
+        }
+        Ok(p)
+    }
+}
+
 /// The identifiers of an organisation, for [`Org::new`].
 #[derive(Debug, Clone)]
 pub(crate) struct OrgIds {

@@ -221,7 +221,7 @@ impl Shared {
         match limit? {
             RateLimit::Every { n, wait } => {
                 let count = limiter.count.fetch_add(1, Ordering::Relaxed) + 1;
-                (n > 0 && count % u64::from(n) == 0).then_some(wait)
+                (n > 0 && count.is_multiple_of(u64::from(n))).then_some(wait)
             }
             RateLimit::Window { requests, window } => {
                 let mut state = limiter.window.lock().unwrap_or_else(|e| e.into_inner());
