@@ -1,0 +1,2 @@
+//! Placeholder: the admin connector benchmark.
+fn main() {}

@@ -1,0 +1,2 @@
+//! Placeholder: the jira connector benchmark.
+fn main() {}

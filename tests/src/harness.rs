@@ -1,0 +1,103 @@
+//! End-to-end harness: the Atlassian simulator on loopback, a runtime that
+//! may reach it, a built-in connector opened against it, and page loops
+//! that drain a stream the way a sync does, refusing the paging mistakes a
+//! connector can make.
+
+use atlassian_sim::{Behaviour, SimOptions, Simulator};
+use roster_host::contract::{Account, License, Usage};
+use roster_host::{
+    BudgetLimits, CallError, Connector, NetworkPolicy, Runtime, RuntimeOptions, Session,
+    SessionOptions, builtin,
+};
+use std::collections::HashSet;
+
+/// The fixed clock of the simulated organisations (so that ground truth
+/// never moves between runs).
+pub const NOW: time::OffsetDateTime = time::macros::datetime!(2026-11-24 12:00 UTC);
+
+/// A simulator with `people` accounts, seed `seed`, behaving as told.
+pub async fn simulator(people: usize, seed: u64, behaviour: Behaviour) -> Simulator {
+    Simulator::start(SimOptions {
+        seed,
+        people,
+        behaviour,
+        now: Some(NOW),
+        ..SimOptions::default()
+    })
+    .await
+    .expect("the simulator starts")
+}
+
+/// A runtime allowed to reach loopback, with `concurrency` requests in
+/// flight per upstream.
+pub fn runtime(concurrency: usize) -> Runtime {
+    Runtime::new(RuntimeOptions {
+        network: NetworkPolicy {
+            allow_private: true,
+        },
+        budget: BudgetLimits {
+            concurrency,
+            per_second: None,
+        },
+        ..RuntimeOptions::default()
+    })
+    .expect("the runtime starts")
+}
+
+/// The built-in connector `id`, loaded.
+pub async fn connector(runtime: &Runtime, id: &str) -> Connector {
+    let bytes = builtin::get(id).unwrap_or_else(|| panic!("no built-in connector `{id}`"));
+    runtime.load_bytes(bytes).await.expect("the connector loads")
+}
+
+/// Opens a session of `connector` with `config`.
+pub async fn open(runtime: &Runtime, connector: &Connector, config: &serde_json::Value) -> Session {
+    connector
+        .open(runtime, config, SessionOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("the session opens: {e}"))
+}
+
+/// Pages of a stream: each call takes the cursor and returns the items and
+/// the next cursor.
+pub struct Drained<T> {
+    /// Every item, in order.
+    pub items: Vec<T>,
+    /// Calls made.
+    pub pages: usize,
+}
+
+/// Most pages a drained stream may take before the loop calls it runaway.
+const MAX_PAGES: usize = 100_000;
+
+macro_rules! drain {
+    ($name:ident, $method:ident, $item:ty) => {
+        /// Drains the stream to its end, failing on a repeated cursor.
+        pub async fn $name(session: &mut Session) -> Result<Drained<$item>, CallError> {
+            let mut items = Vec::new();
+            let mut cursor: Option<String> = None;
+            let mut seen = HashSet::new();
+            let mut pages = 0;
+            loop {
+                let page = session.$method(cursor.as_deref()).await?;
+                pages += 1;
+                items.extend(page.items);
+                match page.next_cursor {
+                    None => return Ok(Drained { items, pages }),
+                    Some(next) => {
+                        assert!(
+                            seen.insert(next.clone()),
+                            "cursor `{next}` repeated: the stream would never end"
+                        );
+                        assert!(pages < MAX_PAGES, "more than {MAX_PAGES} pages");
+                        cursor = Some(next);
+                    }
+                }
+            }
+        }
+    };
+}
+
+drain!(accounts, accounts, Account);
+drain!(licenses, licenses, License);
+drain!(usage, usage, Usage);
