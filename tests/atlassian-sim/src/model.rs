@@ -2,7 +2,7 @@
 //! seats, as one source of truth. Every API answers from it, provisioning
 //! changes it, and tests compare what connectors report with it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use time::{Date, OffsetDateTime};
 
 /// The products an organisation can hold, with Roster's canonical keys.
@@ -260,7 +260,22 @@ pub struct Org {
     /// An ordinary user (Browse users and groups only) whose credentials
     /// the simulator also hands out, for permission errors.
     pub user: usize,
+    /// Trello's own membership state, beside the directory's groups.
+    pub trello: TrelloState,
     index: HashMap<String, usize>,
+}
+
+/// What Trello keeps about its workspace's members that the directory's
+/// groups do not say. Indexes are into [`Org::people`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrelloState {
+    /// People deactivated in the Trello workspace. They stay listed as
+    /// members (`deactivated: true`); deactivation alone keeps their
+    /// licence, while revoking the licence also deactivates.
+    pub deactivated: BTreeSet<usize>,
+    /// Admins of the Trello workspace (made with `type=admin`), besides
+    /// anyone a group grants Trello's admin role.
+    pub admins: BTreeSet<usize>,
 }
 
 impl Org {
@@ -296,6 +311,7 @@ impl Org {
             now,
             admin: 0,
             user: 0,
+            trello: TrelloState::default(),
             index,
         }
     }
