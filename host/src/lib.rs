@@ -19,7 +19,9 @@
 //! loading), [`session`] (instances, per-call limits, the imports),
 //! [`manifest`] and [`config`] (what a connector declares, what an operator
 //! configures), [`policy`] (where requests may go), [`http`] (the one path
-//! every request takes), [`secret`] (values that never print).
+//! every request takes), [`secret`] (values that never print), [`store`]
+//! (what connectors reported, by generation) and [`sync`] (the page loop
+//! that fills it).
 #![deny(missing_docs)]
 
 pub mod builtin;
@@ -28,9 +30,13 @@ pub mod contract;
 pub mod http;
 pub mod manifest;
 pub mod policy;
+pub mod report;
 pub mod runtime;
 pub mod secret;
 pub mod session;
+pub mod settings;
+pub mod store;
+pub mod sync;
 
 pub use http::{BudgetLimits, HttpLimits, NetworkPolicy, Tape};
 pub use runtime::{Connector, LoadError, Runtime, RuntimeOptions};

@@ -1,0 +1,622 @@
+//! The store: one SQLite file (WAL) holding what connectors reported.
+//!
+//! Every sync run writes into a new *generation* of its connector's rows;
+//! the connector's current generation switches to it only when the run
+//! completes, so a failed or killed run never leaves half a snapshot
+//! visible. Each page is written together with its stream's checkpoint in
+//! one transaction, so a resumed run continues exactly after the last page
+//! stored. Ids are unique per stream and generation: a connector that
+//! reports the same account twice fails its run instead of being stored
+//! short or doubled.
+
+mod schema;
+
+use crate::contract::{Account, AccountKind, AccountStatus, Instant, License, Product, Usage};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+pub use schema::SCHEMA_VERSION;
+
+/// Why the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("store {path}: {source}")]
+    Sqlite {
+        /// The store file.
+        path: PathBuf,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+    /// The file was written by a newer Roster.
+    #[error(
+        "store {path} has schema version {found}, newer than this roster ({SCHEMA_VERSION}); \
+         upgrade roster or point `[store] path` at another file"
+    )]
+    NewerSchema {
+        /// The store file.
+        path: PathBuf,
+        /// Its schema version.
+        found: i64,
+    },
+    /// A connector reported the same item twice in one run.
+    #[error("connector `{connector}` reported {what} twice in its `{stream}` stream")]
+    Duplicate {
+        /// The connector instance.
+        connector: String,
+        /// The stream.
+        stream: &'static str,
+        /// The repeated item.
+        what: String,
+    },
+    /// The run is not one this store knows as running.
+    #[error("run {0} is not running")]
+    NotRunning(i64),
+}
+
+/// One of the streams a connector lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StreamName {
+    /// Accounts.
+    Accounts,
+    /// Products with seats.
+    Products,
+    /// Licences.
+    Licenses,
+    /// Usage.
+    Usage,
+}
+
+impl StreamName {
+    /// Every stream, in the order a sync runs them.
+    pub const ALL: [StreamName; 4] = [
+        StreamName::Products,
+        StreamName::Accounts,
+        StreamName::Licenses,
+        StreamName::Usage,
+    ];
+
+    /// The stream's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StreamName::Accounts => "accounts",
+            StreamName::Products => "products",
+            StreamName::Licenses => "licenses",
+            StreamName::Usage => "usage",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+/// A stream's checkpoint within a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The stream.
+    pub stream: StreamName,
+    /// The cursor to continue from; none with `done` false means the start.
+    pub cursor: Option<String>,
+    /// Items stored so far.
+    pub items: u64,
+    /// Pages stored so far.
+    pub pages: u64,
+    /// Whether the stream reached its end.
+    pub done: bool,
+}
+
+/// How a run ended (or that it has not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    /// Still running, or killed while running.
+    Running,
+    /// Completed: its generation is current.
+    Completed,
+    /// Failed; resumable from its checkpoints.
+    Failed,
+}
+
+impl RunStatus {
+    fn parse(s: &str) -> Self {
+        match s {
+            "completed" => RunStatus::Completed,
+            "failed" => RunStatus::Failed,
+            _ => RunStatus::Running,
+        }
+    }
+}
+
+/// A sync run, as `roster runs` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    /// Run id.
+    pub id: i64,
+    /// The connector instance (`[connectors.<name>]`).
+    pub connector: String,
+    /// The generation it writes.
+    pub generation: i64,
+    /// When it started (RFC 3339).
+    pub started_at: String,
+    /// When it ended, if it did.
+    pub finished_at: Option<String>,
+    /// How it ended.
+    pub status: RunStatus,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Items stored per stream.
+    pub counts: Vec<(StreamName, u64)>,
+}
+
+/// The store.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path`, in WAL mode, and
+    /// brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let sqlite = |source| StoreError::Sqlite {
+            path: path.to_owned(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(sqlite)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(sqlite)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(sqlite)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(sqlite)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(sqlite)?;
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+        };
+        schema::migrate(&mut store.conn).map_err(|e| match e {
+            schema::MigrateError::Sqlite(source) => sqlite(source),
+            schema::MigrateError::Newer(found) => StoreError::NewerSchema {
+                path: path.to_owned(),
+                found,
+            },
+        })?;
+        Ok(store)
+    }
+
+    /// The store file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn sqlite(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Starts a run of `connector` writing a new generation.
+    pub fn begin_run(&mut self, connector: &str) -> Result<Run, StoreError> {
+        let started_at = now();
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| sqlite_at(&self.path, e))?;
+        let generation: i64 = tx
+            .query_row(
+                "SELECT COALESCE(MAX(generation), 0) + 1 FROM runs WHERE connector = ?1",
+                [connector],
+                |r| r.get(0),
+            )
+            .map_err(|e| sqlite_at(&self.path, e))?;
+        tx.execute(
+            "INSERT INTO runs (connector, generation, started_at, status) VALUES (?1, ?2, ?3, 'running')",
+            params![connector, generation, started_at],
+        )
+        .map_err(|e| sqlite_at(&self.path, e))?;
+        let id = tx.last_insert_rowid();
+        tx.commit().map_err(|e| sqlite_at(&self.path, e))?;
+        Ok(Run {
+            id,
+            connector: connector.to_owned(),
+            generation,
+            started_at,
+            finished_at: None,
+            status: RunStatus::Running,
+            error: None,
+            counts: Vec::new(),
+        })
+    }
+
+    /// The latest run of `connector` that did not complete (failed or
+    /// killed) and is newer than its current generation: the one
+    /// `sync --resume` continues.
+    pub fn resumable_run(&mut self, connector: &str) -> Result<Option<Run>, StoreError> {
+        let id: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id, status FROM runs WHERE connector = ?1 ORDER BY id DESC LIMIT 1",
+                [connector],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.sqlite(e))?
+            .filter(|(_, status)| status != "completed")
+            .map(|(id, _)| id);
+        let Some(id) = id else { return Ok(None) };
+        self.conn
+            .execute(
+                "UPDATE runs SET status = 'running', finished_at = NULL, error = NULL WHERE id = ?1",
+                [id],
+            )
+            .map_err(|e| self.sqlite(e))?;
+        self.run(id)
+    }
+
+    /// The checkpoints of a run.
+    pub fn checkpoints(&self, run: i64) -> Result<Vec<Checkpoint>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT stream, cursor, items, pages, done FROM checkpoints WHERE run_id = ?1",
+            )
+            .map_err(|e| self.sqlite(e))?;
+        let rows = stmt
+            .query_map([run], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, bool>(4)?,
+                ))
+            })
+            .map_err(|e| self.sqlite(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (stream, cursor, items, pages, done) = row.map_err(|e| self.sqlite(e))?;
+            if let Some(stream) = StreamName::parse(&stream) {
+                out.push(Checkpoint {
+                    stream,
+                    cursor,
+                    items: items as u64,
+                    pages: pages as u64,
+                    done,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Stores one page of a stream and its checkpoint, atomically.
+    pub fn write_page(
+        &mut self,
+        run: &Run,
+        page: PageRows<'_>,
+        next: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sqlite_at(&path, e))?;
+        let stream = page.stream();
+        let written = insert_rows(&tx, run, &page).map_err(|e| match e {
+            Insert::Duplicate(what) => StoreError::Duplicate {
+                connector: run.connector.clone(),
+                stream: stream.as_str(),
+                what,
+            },
+            Insert::Sqlite(e) => sqlite_at(&path, e),
+        })?;
+        tx.execute(
+            "INSERT INTO checkpoints (run_id, stream, cursor, items, pages, done)
+             VALUES (?1, ?2, ?3, ?4, 1, ?5)
+             ON CONFLICT (run_id, stream) DO UPDATE SET
+               cursor = excluded.cursor, items = items + excluded.items,
+               pages = pages + 1, done = excluded.done",
+            params![
+                run.id,
+                stream.as_str(),
+                next,
+                written as i64,
+                next.is_none()
+            ],
+        )
+        .map_err(|e| sqlite_at(&path, e))?;
+        tx.commit().map_err(|e| sqlite_at(&path, e))
+    }
+
+    /// Completes a run: its generation becomes the connector's current one
+    /// and older generations are deleted.
+    pub fn complete_run(&mut self, run: &Run) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sqlite_at(&path, e))?;
+        let updated = tx
+            .execute(
+                "UPDATE runs SET status = 'completed', finished_at = ?2 WHERE id = ?1 AND status = 'running'",
+                params![run.id, now()],
+            )
+            .map_err(|e| sqlite_at(&path, e))?;
+        if updated == 0 {
+            return Err(StoreError::NotRunning(run.id));
+        }
+        tx.execute(
+            "INSERT INTO current (connector, generation) VALUES (?1, ?2)
+             ON CONFLICT (connector) DO UPDATE SET generation = excluded.generation",
+            params![run.connector, run.generation],
+        )
+        .map_err(|e| sqlite_at(&path, e))?;
+        for table in schema::DATA_TABLES {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE connector = ?1 AND generation < ?2"),
+                params![run.connector, run.generation],
+            )
+            .map_err(|e| sqlite_at(&path, e))?;
+        }
+        tx.commit().map_err(|e| sqlite_at(&path, e))
+    }
+
+    /// Marks a run failed with `error` (its rows stay, for `--resume`).
+    pub fn fail_run(&mut self, run: &Run, error: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE runs SET status = 'failed', finished_at = ?2, error = ?3 WHERE id = ?1",
+                params![run.id, now(), error],
+            )
+            .map_err(|e| self.sqlite(e))?;
+        Ok(())
+    }
+
+    /// A run by id, with its counts.
+    pub fn run(&self, id: i64) -> Result<Option<Run>, StoreError> {
+        let run = self
+            .conn
+            .query_row(
+                "SELECT id, connector, generation, started_at, finished_at, status, error FROM runs WHERE id = ?1",
+                [id],
+                run_row,
+            )
+            .optional()
+            .map_err(|e| self.sqlite(e))?;
+        let Some(mut run) = run else { return Ok(None) };
+        run.counts = self
+            .checkpoints(id)?
+            .into_iter()
+            .map(|c| (c.stream, c.items))
+            .collect();
+        Ok(Some(run))
+    }
+
+    /// Every run, newest first.
+    pub fn runs(&self) -> Result<Vec<Run>, StoreError> {
+        let ids: Vec<i64> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT id FROM runs ORDER BY id DESC")
+                .map_err(|e| self.sqlite(e))?;
+            let rows = stmt
+                .query_map([], |r| r.get(0))
+                .map_err(|e| self.sqlite(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.sqlite(e))?
+        };
+        let mut runs = Vec::with_capacity(ids.len());
+        for id in ids {
+            runs.extend(self.run(id)?);
+        }
+        Ok(runs)
+    }
+}
+
+fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Run> {
+    Ok(Run {
+        id: r.get(0)?,
+        connector: r.get(1)?,
+        generation: r.get(2)?,
+        started_at: r.get(3)?,
+        finished_at: r.get(4)?,
+        status: RunStatus::parse(&r.get::<_, String>(5)?),
+        error: r.get(6)?,
+        counts: Vec::new(),
+    })
+}
+
+/// One page of one stream, to store.
+#[derive(Debug, Clone, Copy)]
+pub enum PageRows<'a> {
+    /// Accounts.
+    Accounts(&'a [Account]),
+    /// Products (one page: the whole list).
+    Products(&'a [Product]),
+    /// Licences.
+    Licenses(&'a [License]),
+    /// Usage.
+    Usage(&'a [Usage]),
+}
+
+impl PageRows<'_> {
+    /// The stream the rows belong to.
+    pub fn stream(&self) -> StreamName {
+        match self {
+            PageRows::Accounts(_) => StreamName::Accounts,
+            PageRows::Products(_) => StreamName::Products,
+            PageRows::Licenses(_) => StreamName::Licenses,
+            PageRows::Usage(_) => StreamName::Usage,
+        }
+    }
+}
+
+enum Insert {
+    Duplicate(String),
+    Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for Insert {
+    fn from(e: rusqlite::Error) -> Self {
+        Insert::Sqlite(e)
+    }
+}
+
+/// Inserts a page's rows, naming the first duplicate.
+fn insert_rows(tx: &Transaction<'_>, run: &Run, page: &PageRows<'_>) -> Result<usize, Insert> {
+    let (c, g) = (&run.connector, run.generation);
+    let duplicate = |e: rusqlite::Error, what: String| match e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Insert::Duplicate(what)
+        }
+        other => Insert::Sqlite(other),
+    };
+    match page {
+        PageRows::Accounts(items) => {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO accounts (connector, generation, id, email, display_name, status, kind,
+                   created_at, last_active, groups, attributes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?;
+            for a in *items {
+                stmt.execute(params![
+                    c,
+                    g,
+                    a.id,
+                    a.email,
+                    a.display_name,
+                    status_name(a.status),
+                    kind_name(a.kind),
+                    a.created_at.as_ref().map(instant_text),
+                    a.last_active.as_ref().map(instant_text),
+                    serde_json::to_string(&a.groups).unwrap_or_default(),
+                    serde_json::to_string(&a.attributes).unwrap_or_default(),
+                ])
+                .map_err(|e| duplicate(e, format!("account `{}`", a.id)))?;
+            }
+            Ok(items.len())
+        }
+        PageRows::Products(items) => {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO products (connector, generation, key, name, seats_total, seats_used, plan, granting_groups)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for p in *items {
+                stmt.execute(params![
+                    c,
+                    g,
+                    p.key,
+                    p.name,
+                    p.seats_total,
+                    p.seats_used,
+                    p.plan,
+                    serde_json::to_string(&p.granting_groups).unwrap_or_default(),
+                ])
+                .map_err(|e| duplicate(e, format!("product `{}`", p.key)))?;
+            }
+            Ok(items.len())
+        }
+        PageRows::Licenses(items) => {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO licenses (connector, generation, account_id, product_key, role, billable, via_group)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for l in *items {
+                stmt.execute(params![
+                    c,
+                    g,
+                    l.account_id,
+                    l.product_key,
+                    l.role,
+                    l.billable,
+                    l.via_group
+                ])
+                .map_err(|e| {
+                    duplicate(
+                        e,
+                        format!("licence of `{}` to `{}`", l.account_id, l.product_key),
+                    )
+                })?;
+            }
+            Ok(items.len())
+        }
+        PageRows::Usage(items) => {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO usage (connector, generation, account_id, product_key, last_active, precision)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for u in *items {
+                let (text, precision) = match &u.last_active {
+                    Instant::Date(d) => (d.as_str(), "date"),
+                    Instant::Timestamp(t) => (t.as_str(), "timestamp"),
+                };
+                stmt.execute(params![
+                    c,
+                    g,
+                    u.account_id,
+                    u.product_key.as_deref().unwrap_or(""),
+                    text,
+                    precision
+                ])
+                .map_err(|e| {
+                    duplicate(
+                        e,
+                        format!(
+                            "usage of `{}` in `{}`",
+                            u.account_id,
+                            u.product_key.as_deref().unwrap_or("(any product)")
+                        ),
+                    )
+                })?;
+            }
+            Ok(items.len())
+        }
+    }
+}
+
+/// The stored name of an account status.
+pub fn status_name(status: AccountStatus) -> &'static str {
+    match status {
+        AccountStatus::Active => "active",
+        AccountStatus::Suspended => "suspended",
+        AccountStatus::Deactivated => "deactivated",
+        AccountStatus::Invited => "invited",
+        AccountStatus::Unknown => "unknown",
+    }
+}
+
+/// The stored name of an account kind.
+pub fn kind_name(kind: AccountKind) -> &'static str {
+    match kind {
+        AccountKind::Human => "human",
+        AccountKind::App => "app",
+        AccountKind::Customer => "customer",
+        AccountKind::Service => "service",
+        AccountKind::Unknown => "unknown",
+    }
+}
+
+fn instant_text(i: &Instant) -> &str {
+    match i {
+        Instant::Date(s) | Instant::Timestamp(s) => s,
+    }
+}
+
+fn sqlite_at(path: &Path, source: rusqlite::Error) -> StoreError {
+    StoreError::Sqlite {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+fn now() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests;

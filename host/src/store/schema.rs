@@ -1,0 +1,109 @@
+//! The store's tables, and migrations from older versions of them.
+
+use rusqlite::Connection;
+
+/// The schema version this Roster writes (SQLite's `user_version`).
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Tables holding connector data, keyed by connector and generation.
+pub(super) const DATA_TABLES: [&str; 4] = ["accounts", "products", "licenses", "usage"];
+
+/// Version 1: runs, their checkpoints, each connector's current
+/// generation, and the four data tables.
+const V1: &str = "
+CREATE TABLE runs (
+    id          INTEGER PRIMARY KEY,
+    connector   TEXT NOT NULL,
+    generation  INTEGER NOT NULL,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    status      TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed')),
+    error       TEXT,
+    UNIQUE (connector, generation)
+);
+CREATE TABLE checkpoints (
+    run_id  INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    stream  TEXT NOT NULL,
+    cursor  TEXT,
+    items   INTEGER NOT NULL,
+    pages   INTEGER NOT NULL,
+    done    INTEGER NOT NULL,
+    PRIMARY KEY (run_id, stream)
+);
+CREATE TABLE current (
+    connector  TEXT PRIMARY KEY,
+    generation INTEGER NOT NULL
+);
+CREATE TABLE accounts (
+    connector    TEXT NOT NULL,
+    generation   INTEGER NOT NULL,
+    id           TEXT NOT NULL,
+    email        TEXT,
+    display_name TEXT,
+    status       TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    created_at   TEXT,
+    last_active  TEXT,
+    groups       TEXT NOT NULL,
+    attributes   TEXT NOT NULL,
+    PRIMARY KEY (connector, generation, id)
+) WITHOUT ROWID;
+CREATE INDEX accounts_email ON accounts (lower(email));
+CREATE TABLE products (
+    connector       TEXT NOT NULL,
+    generation      INTEGER NOT NULL,
+    key             TEXT NOT NULL,
+    name            TEXT NOT NULL,
+    seats_total     INTEGER,
+    seats_used      INTEGER,
+    plan            TEXT,
+    granting_groups TEXT NOT NULL,
+    PRIMARY KEY (connector, generation, key)
+) WITHOUT ROWID;
+CREATE TABLE licenses (
+    connector   TEXT NOT NULL,
+    generation  INTEGER NOT NULL,
+    account_id  TEXT NOT NULL,
+    product_key TEXT NOT NULL,
+    role        TEXT,
+    billable    INTEGER NOT NULL,
+    via_group   TEXT,
+    PRIMARY KEY (connector, generation, account_id, product_key)
+) WITHOUT ROWID;
+CREATE TABLE usage (
+    connector   TEXT NOT NULL,
+    generation  INTEGER NOT NULL,
+    account_id  TEXT NOT NULL,
+    product_key TEXT NOT NULL,
+    last_active TEXT NOT NULL,
+    precision   TEXT NOT NULL CHECK (precision IN ('date', 'timestamp')),
+    PRIMARY KEY (connector, generation, account_id, product_key)
+) WITHOUT ROWID;
+";
+
+/// Why the schema could not be brought up to date.
+pub(super) enum MigrateError {
+    Sqlite(rusqlite::Error),
+    /// The file's version is newer than this Roster's.
+    Newer(i64),
+}
+
+/// Brings the schema to [`SCHEMA_VERSION`], one version at a time, each in
+/// its own transaction.
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(MigrateError::Sqlite)?;
+    if version > SCHEMA_VERSION {
+        return Err(MigrateError::Newer(version));
+    }
+    let steps: [&str; 1] = [V1];
+    for (i, step) in steps.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction().map_err(MigrateError::Sqlite)?;
+        tx.execute_batch(step).map_err(MigrateError::Sqlite)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)
+            .map_err(MigrateError::Sqlite)?;
+        tx.commit().map_err(MigrateError::Sqlite)?;
+    }
+    Ok(())
+}

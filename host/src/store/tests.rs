@@ -1,0 +1,156 @@
+use super::*;
+use crate::contract::{AccountKind, AccountStatus};
+
+fn account(id: &str) -> Account {
+    Account {
+        id: id.into(),
+        email: Some(format!("{id}@acme.example")),
+        display_name: Some(format!("Person {id}")),
+        status: AccountStatus::Active,
+        kind: AccountKind::Human,
+        created_at: Some(Instant::Date("2026-01-02".into())),
+        last_active: None,
+        groups: vec!["jira-software-users".into()],
+        attributes: vec![],
+    }
+}
+
+fn count(store: &Store, connector: &str, generation: i64) -> i64 {
+    store
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM accounts WHERE connector = ?1 AND generation = ?2",
+            params![connector, generation],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+fn current(store: &Store, connector: &str) -> Option<i64> {
+    store
+        .conn()
+        .query_row(
+            "SELECT generation FROM current WHERE connector = ?1",
+            [connector],
+            |r| r.get(0),
+        )
+        .optional()
+        .unwrap()
+}
+
+#[test]
+fn a_run_becomes_current_only_when_it_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("roster.db")).unwrap();
+    let first = store.begin_run("jira").unwrap();
+    store
+        .write_page(
+            &first,
+            PageRows::Accounts(&[account("a"), account("b")]),
+            Some("2"),
+        )
+        .unwrap();
+    store
+        .write_page(&first, PageRows::Accounts(&[account("c")]), None)
+        .unwrap();
+    assert_eq!(
+        current(&store, "jira"),
+        None,
+        "not visible before completion"
+    );
+    store.complete_run(&first).unwrap();
+    assert_eq!(current(&store, "jira"), Some(first.generation));
+    assert_eq!(count(&store, "jira", first.generation), 3);
+
+    // A second run that fails leaves the first snapshot in place.
+    let second = store.begin_run("jira").unwrap();
+    assert_eq!(second.generation, first.generation + 1);
+    store
+        .write_page(&second, PageRows::Accounts(&[account("a")]), Some("1"))
+        .unwrap();
+    store.fail_run(&second, "upstream error 500").unwrap();
+    assert_eq!(current(&store, "jira"), Some(first.generation));
+
+    // Resuming continues the failed run from its checkpoint.
+    let resumed = store.resumable_run("jira").unwrap().unwrap();
+    assert_eq!(resumed.id, second.id);
+    assert_eq!(resumed.status, RunStatus::Running);
+    let checkpoints = store.checkpoints(resumed.id).unwrap();
+    assert_eq!(
+        checkpoints,
+        [Checkpoint {
+            stream: StreamName::Accounts,
+            cursor: Some("1".into()),
+            items: 1,
+            pages: 1,
+            done: false
+        }]
+    );
+    store
+        .write_page(&resumed, PageRows::Accounts(&[account("b")]), None)
+        .unwrap();
+    store.complete_run(&resumed).unwrap();
+    assert_eq!(current(&store, "jira"), Some(second.generation));
+    assert_eq!(count(&store, "jira", second.generation), 2);
+    assert_eq!(
+        count(&store, "jira", first.generation),
+        0,
+        "old generation dropped"
+    );
+    assert!(store.resumable_run("jira").unwrap().is_none());
+
+    let runs = store.runs().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0].counts, [(StreamName::Accounts, 2)]);
+    assert_eq!(runs[1].status, RunStatus::Completed);
+}
+
+#[test]
+fn a_duplicate_id_fails_the_page_and_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("roster.db")).unwrap();
+    let run = store.begin_run("admin").unwrap();
+    store
+        .write_page(&run, PageRows::Accounts(&[account("a")]), Some("1"))
+        .unwrap();
+    let err = store
+        .write_page(
+            &run,
+            PageRows::Accounts(&[account("b"), account("a")]),
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "connector `admin` reported account `a` twice in its `accounts` stream"
+    );
+    // The page was not half stored, and the checkpoint did not move.
+    assert_eq!(count(&store, "admin", run.generation), 1);
+    assert_eq!(
+        store.checkpoints(run.id).unwrap()[0].cursor.as_deref(),
+        Some("1")
+    );
+}
+
+#[test]
+fn reopening_keeps_everything_and_a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("roster.db");
+    {
+        let mut store = Store::open(&path).unwrap();
+        let run = store.begin_run("jira").unwrap();
+        store
+            .write_page(&run, PageRows::Accounts(&[account("a")]), None)
+            .unwrap();
+        store.complete_run(&run).unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(current(&store, "jira"), Some(1));
+    store
+        .conn()
+        .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .unwrap();
+    drop(store);
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, StoreError::NewerSchema { found, .. } if found == SCHEMA_VERSION + 1));
+}

@@ -1,0 +1,202 @@
+//! Sync: drains a connector's streams into the store, one page per call,
+//! checkpointing each page, and refusing the paging mistakes connectors
+//! make most often instead of storing a silently short or doubled list.
+
+use crate::contract::DataStream;
+use crate::session::{CallError, Session};
+use crate::store::{PageRows, Run, Store, StoreError, StreamName};
+use std::collections::HashSet;
+
+/// Why a sync failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// A connector call failed.
+    #[error("connector `{connector}`, stream `{stream}`: {source}")]
+    Call {
+        /// The connector instance.
+        connector: String,
+        /// The stream being read.
+        stream: &'static str,
+        /// The failure.
+        source: CallError,
+    },
+    /// The connector handed back a cursor it had already given: the stream
+    /// would never end.
+    #[error(
+        "connector `{connector}`, stream `{stream}`: the cursor `{cursor}` came back a second time, \
+         so the stream would never end; this is a bug in the connector"
+    )]
+    RepeatedCursor {
+        /// The connector instance.
+        connector: String,
+        /// The stream.
+        stream: &'static str,
+        /// The cursor that repeated.
+        cursor: String,
+    },
+    /// The store refused (a duplicate id, or SQLite failed).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Progress of a sync, for a progress bar or a log line.
+pub trait Progress {
+    /// A page of `stream` was stored; `items` so far in this run.
+    fn page(&self, connector: &str, stream: StreamName, items: u64);
+    /// `stream` is complete with `items`.
+    fn done(&self, connector: &str, stream: StreamName, items: u64);
+}
+
+/// Progress that reports nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Silent;
+
+impl Progress for Silent {
+    fn page(&self, _: &str, _: StreamName, _: u64) {}
+    fn done(&self, _: &str, _: StreamName, _: u64) {}
+}
+
+/// What a completed sync stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Synced {
+    /// The run, completed.
+    pub run: Run,
+    /// Whether it continued an earlier run.
+    pub resumed: bool,
+}
+
+/// The streams a sync reads from a session: those its manifest declares.
+pub fn streams_of(session: &Session) -> Vec<StreamName> {
+    let declared = &session.manifest().raw().capabilities.streams;
+    StreamName::ALL
+        .into_iter()
+        .filter(|s| {
+            declared.contains(&match s {
+                StreamName::Accounts => DataStream::Accounts,
+                StreamName::Products => DataStream::Products,
+                StreamName::Licenses => DataStream::Licenses,
+                StreamName::Usage => DataStream::Usage,
+            })
+        })
+        .collect()
+}
+
+/// Syncs connector instance `name` through `session` into `store`: a new
+/// run, or with `resume` the last unfinished one from its checkpoints. The
+/// run becomes current only if every stream completes; on failure it is
+/// marked failed and stays resumable.
+pub async fn sync(
+    store: &mut Store,
+    session: &mut Session,
+    name: &str,
+    resume: bool,
+    progress: &dyn Progress,
+) -> Result<Synced, SyncError> {
+    let earlier = if resume {
+        store.resumable_run(name)?
+    } else {
+        None
+    };
+    let resumed = earlier.is_some();
+    let run = match earlier {
+        Some(run) => run,
+        None => store.begin_run(name)?,
+    };
+    match drain_all(store, session, &run, progress).await {
+        Ok(()) => {
+            store.complete_run(&run)?;
+            let run = store.run(run.id)?.unwrap_or(run);
+            Ok(Synced { run, resumed })
+        }
+        Err(e) => {
+            if let Err(store_error) = store.fail_run(&run, &e.to_string()) {
+                tracing::error!(
+                    "could not record the failure of run {}: {store_error}",
+                    run.id
+                );
+            }
+            Err(e)
+        }
+    }
+}
+
+async fn drain_all(
+    store: &mut Store,
+    session: &mut Session,
+    run: &Run,
+    progress: &dyn Progress,
+) -> Result<(), SyncError> {
+    let checkpoints = store.checkpoints(run.id)?;
+    for stream in streams_of(session) {
+        let checkpoint = checkpoints.iter().find(|c| c.stream == stream);
+        if checkpoint.is_some_and(|c| c.done) {
+            continue;
+        }
+        let mut cursor = checkpoint.and_then(|c| c.cursor.clone());
+        let mut items = checkpoint.map_or(0, |c| c.items);
+        let mut seen: HashSet<String> = cursor.iter().cloned().collect();
+        let call_error = |source| SyncError::Call {
+            connector: run.connector.clone(),
+            stream: stream.as_str(),
+            source,
+        };
+        loop {
+            let next = match stream {
+                StreamName::Products => {
+                    let products = session.products().await.map_err(call_error)?;
+                    store.write_page(run, PageRows::Products(&products), None)?;
+                    items += products.len() as u64;
+                    None
+                }
+                StreamName::Accounts => {
+                    let page = session
+                        .accounts(cursor.as_deref())
+                        .await
+                        .map_err(call_error)?;
+                    store.write_page(
+                        run,
+                        PageRows::Accounts(&page.items),
+                        page.next_cursor.as_deref(),
+                    )?;
+                    items += page.items.len() as u64;
+                    page.next_cursor
+                }
+                StreamName::Licenses => {
+                    let page = session
+                        .licenses(cursor.as_deref())
+                        .await
+                        .map_err(call_error)?;
+                    store.write_page(
+                        run,
+                        PageRows::Licenses(&page.items),
+                        page.next_cursor.as_deref(),
+                    )?;
+                    items += page.items.len() as u64;
+                    page.next_cursor
+                }
+                StreamName::Usage => {
+                    let page = session.usage(cursor.as_deref()).await.map_err(call_error)?;
+                    store.write_page(
+                        run,
+                        PageRows::Usage(&page.items),
+                        page.next_cursor.as_deref(),
+                    )?;
+                    items += page.items.len() as u64;
+                    page.next_cursor
+                }
+            };
+            progress.page(&run.connector, stream, items);
+            let Some(next) = next else { break };
+            if !seen.insert(next.clone()) {
+                return Err(SyncError::RepeatedCursor {
+                    connector: run.connector.clone(),
+                    stream: stream.as_str(),
+                    cursor: next,
+                });
+            }
+            cursor = Some(next);
+        }
+        progress.done(&run.connector, stream, items);
+    }
+    Ok(())
+}
