@@ -80,3 +80,25 @@ pub fn explain_http(error: &HttpError) -> String {
     };
     f
 }
+
+/// A stream's name in the contract (`accounts`, `licenses`, ...).
+pub fn stream_name(stream: DataStream) -> &'static str {
+    match stream {
+        DataStream::Accounts => "accounts",
+        DataStream::Products => "products",
+        DataStream::Licenses => "licenses",
+        DataStream::Usage => "usage",
+    }
+}
+
+/// An action's name in the contract (`invite`, `grant`, ...).
+pub fn action_name(action: ActionKind) -> &'static str {
+    match action {
+        ActionKind::Invite => "invite",
+        ActionKind::Grant => "grant",
+        ActionKind::Revoke => "revoke",
+        ActionKind::Suspend => "suspend",
+        ActionKind::Restore => "restore",
+        ActionKind::Remove => "remove",
+    }
+}

@@ -2,7 +2,6 @@
 //! checkpointing each page, and refusing the paging mistakes connectors
 //! make most often instead of storing a silently short or doubled list.
 
-use crate::contract::DataStream;
 use crate::session::{CallError, Session};
 use crate::store::{PageRows, Run, Store, StoreError, StreamName};
 use std::collections::HashSet;
@@ -71,12 +70,9 @@ pub fn streams_of(session: &Session) -> Vec<StreamName> {
     StreamName::ALL
         .into_iter()
         .filter(|s| {
-            declared.contains(&match s {
-                StreamName::Accounts => DataStream::Accounts,
-                StreamName::Products => DataStream::Products,
-                StreamName::Licenses => DataStream::Licenses,
-                StreamName::Usage => DataStream::Usage,
-            })
+            declared
+                .iter()
+                .any(|d| crate::contract::stream_name(*d) == s.as_str())
         })
         .collect()
 }

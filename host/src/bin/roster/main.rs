@@ -1,8 +1,15 @@
-//! `roster`: run Roster connectors from the command line.
+//! `roster`: enable SaaS connectors one at a time, check them, sync them
+//! into a local store, and read licence and usage reports.
 
-use anyhow::{Context, Result, bail};
+mod app;
+mod catalog;
+mod demo;
+mod output;
+mod reports;
+mod run;
+
 use clap::{Parser, Subcommand};
-use roster_host::{Connector, Runtime, RuntimeOptions, builtin};
+use output::Format;
 use std::path::PathBuf;
 
 /// Roster: who has which SaaS seat, when they last used it, and access
@@ -10,18 +17,104 @@ use std::path::PathBuf;
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
+    /// The operator's config file.
+    #[arg(long, global = true, default_value = "roster.toml")]
+    config: PathBuf,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// List the built-in connectors and what they can do.
-    Connectors,
+    /// List the built-in and configured connectors: version, capabilities,
+    /// and the hosts each will contact with its config.
+    Connectors {
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
     /// Print a connector's config JSON Schema.
     Schema {
         /// A built-in connector id, or the path of a `.wasm` component.
         component: String,
+    },
+    /// Print a documented `roster.toml` stanza for a connector.
+    Init {
+        /// A built-in connector id, or the path of a `.wasm` component.
+        component: String,
+        /// The instance name to use (default: the connector's id).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Prove each configured connector's credentials and permissions work.
+    Check {
+        /// Connector instances (default: all configured).
+        names: Vec<String>,
+    },
+    /// Sync connectors into the store, concurrently.
+    Sync {
+        /// Connector instances (default: all configured).
+        names: Vec<String>,
+        /// Continue each connector's last unfinished run from its checkpoints.
+        #[arg(long)]
+        resume: bool,
+    },
+    /// List accounts of the current snapshot.
+    Accounts {
+        /// Only this connector instance.
+        #[arg(long)]
+        connector: Option<String>,
+        /// Only holders of this product key.
+        #[arg(long)]
+        product: Option<String>,
+        /// Only this status (active, suspended, deactivated, invited).
+        #[arg(long)]
+        status: Option<String>,
+        /// Only accounts whose email, name or id contains this text.
+        #[arg(long)]
+        search: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
+    /// One person across every product, with last activity in each.
+    Person {
+        /// An email address or an account id.
+        who: String,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
+    /// Seats per product: bought, assigned, billable, activity, utilisation, cost.
+    Licenses {
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
+    /// Licensed accounts not active for N days or never: reclaim candidates.
+    Inactive {
+        /// Days without activity.
+        #[arg(long)]
+        days: u32,
+        /// Only this product key.
+        #[arg(long)]
+        product: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
+    /// Sync history: counts, duration, errors.
+    Runs {
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
+    /// Run every built-in connector against the built-in Atlassian
+    /// simulator and print the licence report and reclaim candidates.
+    Demo {
+        /// People in the simulated organisation.
+        #[arg(long, default_value_t = 2000)]
+        people: usize,
     },
 }
 
@@ -34,67 +127,56 @@ async fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
-    if let Err(e) = run(Cli::parse()).await {
+    let cli = Cli::parse();
+    if let Err(e) = run(cli).await {
         eprintln!("error: {e:#}");
-        std::process::exit(1);
+        std::process::exit(app::exit_code(&e));
     }
 }
 
-async fn run(cli: Cli) -> Result<()> {
-    let runtime = Runtime::new(RuntimeOptions {
-        cache_dir: cache_dir(),
-        ..RuntimeOptions::default()
-    })?;
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.config;
     match cli.command {
-        Command::Connectors => {
-            for (id, _) in builtin::all() {
-                let connector = load(&runtime, id).await?;
-                let m = connector.manifest().raw();
-                println!(
-                    "{} {} (contract {})",
-                    m.id,
-                    m.version,
-                    connector.contract_version()
-                );
-                println!("  {}", m.description);
-                println!("  streams: {:?}", m.capabilities.streams);
-                println!("  actions: {:?}", m.capabilities.actions);
-                println!("  hosts:   {}", m.hosts.join(", "));
-            }
+        Command::Connectors { format } => {
+            catalog::connectors(&config, Format::or_default(format)).await
         }
-        Command::Schema { component } => {
-            let connector = load(&runtime, &component).await?;
-            println!(
-                "{}",
-                serde_json::to_string_pretty(connector.manifest().schema().document())?
-            );
+        Command::Schema { component } => catalog::schema(&config, &component).await,
+        Command::Init { component, name } => {
+            catalog::init(&config, &component, name.as_deref()).await
         }
+        Command::Check { names } => run::check(&config, &names).await,
+        Command::Sync { names, resume } => run::sync(&config, &names, resume).await,
+        Command::Accounts {
+            connector,
+            product,
+            status,
+            search,
+            format,
+        } => reports::accounts(
+            &config,
+            reports::AccountFilter {
+                connector,
+                product,
+                status,
+                search,
+            },
+            Format::or_default(format),
+        ),
+        Command::Person { who, format } => {
+            reports::person(&config, &who, Format::or_default(format))
+        }
+        Command::Licenses { format } => reports::licenses(&config, Format::or_default(format)),
+        Command::Inactive {
+            days,
+            product,
+            format,
+        } => reports::inactive(
+            &config,
+            days,
+            product.as_deref(),
+            Format::or_default(format),
+        ),
+        Command::Runs { format } => reports::runs(&config, Format::or_default(format)),
+        Command::Demo { people } => demo::run(people).await,
     }
-    Ok(())
-}
-
-/// A built-in connector by id, or a component file.
-async fn load(runtime: &Runtime, component: &str) -> Result<Connector> {
-    if let Some(bytes) = builtin::get(component) {
-        return Ok(runtime.load_bytes(bytes).await?);
-    }
-    if !component.ends_with(".wasm") {
-        let ids: Vec<&str> = builtin::all().iter().map(|(id, _)| *id).collect();
-        bail!(
-            "`{component}` is neither a built-in connector ({}) nor a .wasm file",
-            ids.join(", ")
-        );
-    }
-    runtime
-        .load_file(component.as_ref())
-        .await
-        .with_context(|| format!("loading {component}"))
-}
-
-/// `$XDG_CACHE_HOME/roster`, else `~/.cache/roster`.
-fn cache_dir() -> Option<PathBuf> {
-    std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .map(|d| d.join("roster"))
 }

@@ -1,0 +1,193 @@
+//! Talking to upstreams: `roster check` and `roster sync`.
+
+use crate::app::App;
+use anyhow::{Result, bail};
+use futures::future::join_all;
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use roster_host::contract::{action_name, stream_name};
+use roster_host::store::StreamName;
+use roster_host::sync::{self, Progress};
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// `roster check`: each instance's check report, or why it failed.
+pub async fn check(config: &Path, names: &[String]) -> Result<()> {
+    let app = App::load(config, true)?;
+    let selected = app.selected(names)?;
+    let mut failed = 0;
+    for c in selected {
+        let outcome = async {
+            let connector = app.component(c).await?;
+            let mut session = app.open(c, &connector).await?;
+            Ok::<_, anyhow::Error>(session.check().await?)
+        }
+        .await;
+        match outcome {
+            Ok(report) => {
+                println!(
+                    "{}: ok{}",
+                    c.name,
+                    report
+                        .principal
+                        .map(|p| format!(" as {p}"))
+                        .unwrap_or_default()
+                );
+                let streams: Vec<&str> = report
+                    .capabilities
+                    .streams
+                    .iter()
+                    .map(|s| stream_name(*s))
+                    .collect();
+                let actions: Vec<&str> = report
+                    .capabilities
+                    .actions
+                    .iter()
+                    .map(|a| action_name(*a))
+                    .collect();
+                println!("  streams: {}", streams.join(", "));
+                println!(
+                    "  actions: {}",
+                    if actions.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        actions.join(", ")
+                    }
+                );
+                for w in report.warnings {
+                    println!("  warning: {w}");
+                }
+            }
+            Err(e) if crate::app::exit_code(&e) == 2 => return Err(e),
+            Err(e) => {
+                failed += 1;
+                println!("{}: FAILED: {e:#}", c.name);
+            }
+        }
+    }
+    if failed > 0 {
+        bail!("{failed} connector(s) failed their check");
+    }
+    Ok(())
+}
+
+/// `roster sync`: every selected instance concurrently, each into its own
+/// run; a failure leaves that connector's previous snapshot in place.
+pub async fn sync(config: &Path, names: &[String], resume: bool) -> Result<()> {
+    let app = App::load(config, true)?;
+    let selected = app.selected(names)?;
+    // Validate every config before starting anything.
+    let mut sessions = Vec::new();
+    for c in &selected {
+        let connector = app.component(c).await?;
+        sessions.push((c, app.open(c, &connector).await?));
+    }
+    let progress = Reporter::new();
+    let started = Instant::now();
+    let results = join_all(sessions.into_iter().map(|(c, mut session)| {
+        let (app, progress) = (&app, &progress);
+        async move {
+            let mut store = app.store()?;
+            let synced = sync::sync(&mut store, &mut session, &c.name, resume, progress).await?;
+            Ok::<_, anyhow::Error>(synced)
+        }
+    }))
+    .await;
+    progress.finish();
+    let mut failed = 0;
+    for (c, result) in selected.iter().zip(results) {
+        match result {
+            Ok(synced) => {
+                let counts: Vec<String> = synced
+                    .run
+                    .counts
+                    .iter()
+                    .map(|(s, n)| format!("{n} {}", s.as_str()))
+                    .collect();
+                println!(
+                    "{}: {} run {} ({})",
+                    c.name,
+                    if synced.resumed {
+                        "resumed and completed"
+                    } else {
+                        "completed"
+                    },
+                    synced.run.id,
+                    counts.join(", ")
+                );
+            }
+            Err(e) => {
+                failed += 1;
+                println!("{}: FAILED, previous snapshot kept: {e:#}", c.name);
+            }
+        }
+    }
+    println!("synced in {:.1} s", started.elapsed().as_secs_f64());
+    if failed > 0 {
+        bail!(
+            "{failed} connector(s) failed; `roster sync --resume` continues from the last checkpoint"
+        );
+    }
+    Ok(())
+}
+
+/// Progress bars on a terminal, plain log lines otherwise.
+struct Reporter {
+    bars: Option<(
+        MultiProgress,
+        Mutex<HashMap<(String, StreamName), ProgressBar>>,
+    )>,
+}
+
+impl Reporter {
+    fn new() -> Reporter {
+        let bars = std::io::stderr()
+            .is_terminal()
+            .then(|| (MultiProgress::new(), Mutex::new(HashMap::new())));
+        Reporter { bars }
+    }
+
+    fn bar(&self, connector: &str, stream: StreamName) -> Option<ProgressBar> {
+        let (multi, bars) = self.bars.as_ref()?;
+        let mut bars = bars.lock().unwrap_or_else(|e| e.into_inner());
+        let bar = bars
+            .entry((connector.to_owned(), stream))
+            .or_insert_with(|| {
+                let bar = multi.add(ProgressBar::new_spinner());
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner} {prefix:>24} {pos:>9} {msg}")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                bar.set_prefix(format!("{connector} {}", stream.as_str()));
+                bar
+            });
+        Some(bar.clone())
+    }
+
+    fn finish(&self) {
+        if let Some((multi, _)) = &self.bars {
+            let _ = multi.clear();
+        }
+    }
+}
+
+impl Progress for Reporter {
+    fn page(&self, connector: &str, stream: StreamName, items: u64) {
+        if let Some(bar) = self.bar(connector, stream) {
+            bar.set_position(items);
+            bar.tick();
+        }
+    }
+
+    fn done(&self, connector: &str, stream: StreamName, items: u64) {
+        match self.bar(connector, stream) {
+            Some(bar) => {
+                bar.set_position(items);
+                bar.finish_with_message("done");
+            }
+            None => eprintln!("{connector}: {} done: {items}", stream.as_str()),
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! The `roster` binary end to end: configs that are wrong in each way an
+//! operator gets them wrong, and syncs against the Atlassian simulator that
+//! survive `kill -9`.
+
+use atlassian_sim::{Behaviour, SimOptions, Simulator};
+use roster_host::store::{RunStatus, Store};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn roster(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_roster"))
+        .current_dir(dir)
+        .args(args)
+        .env("XDG_CACHE_HOME", dir.join("cache"))
+        .env_remove("ROSTER_LOG")
+        .output()
+        .expect("roster runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+async fn simulator(people: usize) -> Simulator {
+    Simulator::start(SimOptions {
+        seed: 4,
+        people,
+        ..SimOptions::default()
+    })
+    .await
+    .expect("the simulator starts")
+}
+
+/// A `roster.toml` with one Jira instance against `sim`; `extra` lines go
+/// into its config table.
+fn jira_config(sim: &Simulator, extra: &str) -> String {
+    let c = sim.credentials();
+    format!(
+        "[store]\npath = \"roster.db\"\n[network]\nallow_private = true\n\n\
+         [connectors.jira]\ncomponent = \"jira\"\n\
+         [connectors.jira.config]\nsite = \"{}\"\nemail = \"{}\"\napi_token = {{ env = \"TEST_JIRA_TOKEN\" }}\n\
+         base_url = \"{}\"\n{extra}",
+        c.site,
+        c.admin_email,
+        sim.urls().site
+    )
+}
+
+fn write(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("roster.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[tokio::test]
+async fn bad_configs_are_clear_and_exit_with_2() {
+    let sim = simulator(10).await;
+    let dir = tempfile::tempdir().unwrap();
+    let token = sim.credentials().admin_api_token.clone();
+    let cases: Vec<(String, &str)> = vec![
+        (
+            jira_config(&sim, "").replace("site = ", "# site = "),
+            "connector `jira`: config: `site`: is required",
+        ),
+        (
+            jira_config(&sim, "").replace("email = \"", "email = 42 # \""),
+            "connector `jira`: config: `email`",
+        ),
+        (
+            jira_config(&sim, "").replace("component = \"jira\"", "component = \"jirra\""),
+            "connector `jira`: component: `jirra` is neither a built-in connector",
+        ),
+        (
+            jira_config(&sim, "").replace("TEST_JIRA_TOKEN", "NOT_SET_ANYWHERE"),
+            "connector `jira`: config.api_token: the environment variable `NOT_SET_ANYWHERE` is not set",
+        ),
+        (
+            jira_config(&sim, "").replace(
+                "component = \"jira\"",
+                &format!("component = \"jira\"\nsha256 = \"{}\"", "0".repeat(64)),
+            ),
+            "connector `jira`: sha256: the component's SHA-256 is",
+        ),
+    ];
+    for (config, expected) in cases {
+        write(dir.path(), &config);
+        let out = Command::new(env!("CARGO_BIN_EXE_roster"))
+            .current_dir(dir.path())
+            .args(["check"])
+            .env("TEST_JIRA_TOKEN", &token)
+            .env("XDG_CACHE_HOME", dir.path().join("cache"))
+            .output()
+            .unwrap();
+        let said = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{expected}\n{said}");
+        assert!(said.contains("roster.toml"), "names the file: {said}");
+        assert!(said.contains(expected), "expected `{expected}` in:\n{said}");
+    }
+    let out = roster(dir.path(), &["--config", "missing.toml", "sync"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("missing.toml: no such file"),
+        "{}",
+        text(&out)
+    );
+}
+
+/// Accounts Jira lists for the simulated org.
+fn jira_accounts(sim: &Simulator) -> usize {
+    sim.org().people.len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_sync_keeps_the_previous_snapshot_and_resume_completes_it() {
+    let sim = simulator(3_000).await;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &jira_config(&sim, ""));
+    let token = sim.credentials().admin_api_token.clone();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_roster"))
+            .current_dir(dir.path())
+            .args(args)
+            .env("TEST_JIRA_TOKEN", &token)
+            .env("XDG_CACHE_HOME", dir.path().join("cache"))
+            .output()
+            .unwrap()
+    };
+    let first = run(&["sync"]);
+    assert!(first.status.success(), "{}", text(&first));
+    let accounts = || {
+        let out = run(&["accounts", "--format", "json"]);
+        assert!(out.status.success(), "{}", text(&out));
+        let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        rows.as_array().unwrap().len()
+    };
+    assert_eq!(accounts(), jira_accounts(&sim));
+
+    // A slow upstream, then kill -9 once the second run has stored pages.
+    sim.set_behaviour(Behaviour {
+        latency: Duration::from_millis(20),
+        ..Behaviour::default()
+    });
+    let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
+        .current_dir(dir.path())
+        .args(["sync"])
+        .env("TEST_JIRA_TOKEN", &token)
+        .env("XDG_CACHE_HOME", dir.path().join("cache"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let store_path = dir.path().join("roster.db");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "the second run never stored a page"
+        );
+        let store = Store::open(&store_path).unwrap();
+        let runs = store.runs().unwrap();
+        if runs.len() == 2 && runs[0].counts.iter().any(|(_, n)| *n > 0) {
+            break;
+        }
+        drop(store);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let store = Store::open(&store_path).unwrap();
+    assert_eq!(store.runs().unwrap()[0].status, RunStatus::Running);
+    drop(store);
+    assert_eq!(
+        accounts(),
+        jira_accounts(&sim),
+        "the previous snapshot is intact"
+    );
+
+    // Resume continues where the killed run stopped, and completes.
+    sim.set_behaviour(Behaviour::default());
+    sim.clear_requests();
+    let resumed = run(&["sync", "--resume"]);
+    assert!(resumed.status.success(), "{}", text(&resumed));
+    assert!(
+        text(&resumed).contains("resumed and completed"),
+        "{}",
+        text(&resumed)
+    );
+    let store = Store::open(&store_path).unwrap();
+    let runs = store.runs().unwrap();
+    assert_eq!(runs.len(), 2, "the killed run was continued, not restarted");
+    assert_eq!(runs[0].status, RunStatus::Completed);
+    drop(store);
+    assert_eq!(accounts(), jira_accounts(&sim));
+}
