@@ -6,6 +6,7 @@ mod bitbucket;
 mod confluence;
 mod jira;
 mod scim;
+mod site;
 mod trello;
 mod user_management;
 
