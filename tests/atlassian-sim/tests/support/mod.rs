@@ -61,7 +61,9 @@ impl Spec {
         let validator = validators.entry(key.clone()).or_insert_with(|| {
             let pointer = self.response_schema_pointer(method, template, status);
             let mut root = Map::new();
-            root.insert("$ref".into(), json!(format!("#{pointer}")));
+            // A URI fragment: the braces of path templates percent-encoded.
+            let fragment = pointer.replace('{', "%7B").replace('}', "%7D");
+            root.insert("$ref".into(), json!(format!("#{fragment}")));
             root.insert("paths".into(), self.document["paths"].clone());
             if let Some(c) = self.document.get("components") {
                 root.insert("components".into(), c.clone());
