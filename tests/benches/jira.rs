@@ -1,2 +1,106 @@
-//! Placeholder: the jira connector benchmark.
-fn main() {}
+//! Syncs a 10 000-account Jira site (accounts, products, licences) through
+//! the host and prints the wall time and the requests each stream made,
+//! from the simulator's request log: the site admin's sync, which reads
+//! memberships group by group, beside an ordinary user's accounts sync,
+//! which reads them user by user.
+//!
+//! `cargo bench -p roster-tests --bench jira`
+
+use atlassian_sim::{Behaviour, Simulator};
+use roster_host::Session;
+use roster_tests::harness;
+use std::future::Future;
+use std::time::Instant;
+
+/// Accounts on the simulated site.
+const PEOPLE: usize = 10_000;
+
+/// Requests in flight per upstream, as the host's default budget.
+const CONCURRENCY: usize = 8;
+
+async fn open(sim: &Simulator, email: &str, token: &str) -> Session {
+    let runtime = harness::runtime(CONCURRENCY);
+    let connector = harness::connector(&runtime, "jira").await;
+    let config = serde_json::json!({
+        "site": sim.credentials().site,
+        "email": email,
+        "api_token": token,
+        "base_url": sim.urls().site,
+    });
+    harness::open(&runtime, &connector, &config).await
+}
+
+/// Runs `step`, then prints its time, its item count and the requests the
+/// simulator answered meanwhile.
+async fn measure<F: Future<Output = usize>>(sim: &Simulator, label: &str, step: F) {
+    sim.clear_requests();
+    let start = Instant::now();
+    let items = step.await;
+    let elapsed = start.elapsed();
+    println!(
+        "{label:<44} {:>8.2} s {items:>7} items {:>7} requests",
+        elapsed.as_secs_f64(),
+        sim.requests().len()
+    );
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let sim = harness::simulator(PEOPLE, 1, Behaviour::default()).await;
+    let creds = sim.credentials().clone();
+    println!("jira: {PEOPLE} accounts, {CONCURRENCY} requests in flight");
+
+    let mut admin = open(&sim, &creds.admin_email, &creds.admin_api_token).await;
+    let whole = Instant::now();
+    sim.clear_requests();
+    let mut total = 0;
+    measure(&sim, "accounts (site admin, groups by group)", async {
+        harness::accounts(&mut admin)
+            .await
+            .expect("accounts")
+            .items
+            .len()
+    })
+    .await;
+    total += sim.requests().len();
+    measure(&sim, "products", async {
+        admin.products().await.expect("products").len()
+    })
+    .await;
+    total += sim.requests().len();
+    measure(&sim, "licences (same session)", async {
+        harness::licenses(&mut admin)
+            .await
+            .expect("licences")
+            .items
+            .len()
+    })
+    .await;
+    total += sim.requests().len();
+    println!(
+        "{:<44} {:>8.2} s {:>13} {total:>7} requests",
+        "sync (accounts + products + licences)",
+        whole.elapsed().as_secs_f64(),
+        ""
+    );
+
+    let mut fresh = open(&sim, &creds.admin_email, &creds.admin_api_token).await;
+    measure(&sim, "licences alone (fresh session)", async {
+        harness::licenses(&mut fresh)
+            .await
+            .expect("licences")
+            .items
+            .len()
+    })
+    .await;
+
+    let mut user = open(&sim, &creds.user_email, &creds.user_api_token).await;
+    measure(&sim, "accounts (ordinary user, user by user)", async {
+        harness::accounts(&mut user)
+            .await
+            .expect("accounts")
+            .items
+            .len()
+    })
+    .await;
+}

@@ -4,13 +4,25 @@
 //! Jira has no last-active data; usage comes from the Atlassian
 //! organization admin connector and is joined on the Atlassian account ids
 //! this connector reports.
+//!
+//! Group memberships, which give both the accounts' groups and the
+//! licences, are read group by group (`group/member`, 50 memberships a
+//! request) rather than user by user, once per session. Without
+//! *Administer Jira*, which that listing needs, accounts fall back to one
+//! `user/groups` request per user.
 
 mod api;
+mod directory;
 
-use api::{ApplicationRole, Jira, User};
+use api::{ADMINISTER, ApplicationRole, BROWSE_USERS, Jira, SITE_ADMIN, User, UserDetail, needs};
+use directory::Directory;
+use roster_sdk::OutcomeStatus;
+use roster_sdk::paging::Offset;
 use roster_sdk::prelude::*;
 use schemars::JsonSchema;
 use serde::Deserialize;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 /// Users per `users/search` page.
 const PAGE_SIZE: u32 = 100;
@@ -40,6 +52,12 @@ struct Connector {
     jira: Jira,
     /// The administrator the token belongs to.
     email: String,
+    /// The site's memberships, read once per session (and again after a
+    /// provisioning change).
+    directory: RefCell<Option<Rc<Directory>>>,
+    /// Set when the token's user may not list group members: accounts then
+    /// read each user's groups one by one.
+    per_user_groups: Cell<bool>,
 }
 
 impl roster_sdk::Connector for Connector {
@@ -82,26 +100,52 @@ impl roster_sdk::Connector for Connector {
         Ok(Connector {
             jira: Jira::new(base),
             email: config.email,
+            directory: RefCell::new(None),
+            per_user_groups: Cell::new(false),
         })
     }
 
     fn check(&self) -> Result<CheckReport> {
-        self.jira.tenant_info()?;
+        let tenant = self.jira.tenant_info()?;
         let me = self.jira.myself()?;
         let granted = self.jira.permissions()?;
+        let missing: Vec<(&str, &str)> = [
+            (
+                !granted.browse_users,
+                BROWSE_USERS,
+                "listing users and groups; grant it in Jira settings > System > Global permissions",
+            ),
+            (
+                !granted.administer,
+                ADMINISTER,
+                "seats, licences and invitations; grant it in Jira settings > System > Global \
+                 permissions",
+            ),
+            (
+                !granted.site_admin,
+                SITE_ADMIN,
+                "granting, revoking and removing; add the user to `site-admins` at \
+                 admin.atlassian.com",
+            ),
+        ]
+        .into_iter()
+        .filter(|(lacking, ..)| *lacking)
+        .map(|(_, permission, what)| (permission, what))
+        .collect();
+        let explain = |(permission, what): &(&str, &str)| {
+            format!("the token's user lacks {permission}, needed for {what}")
+        };
+        if !granted.browse_users {
+            let all: Vec<String> = missing.iter().map(explain).collect();
+            return Err(Error::Forbidden(all.join("; ")));
+        }
         let mut report = CheckReport::all_of(&Self::manifest());
         report.principal = Some(format!(
-            "{} ({})",
+            "{} ({}) on site {}",
             me.email_address.unwrap_or_else(|| self.email.clone()),
-            me.account_id
+            me.account_id,
+            tenant.cloud_id
         ));
-        if !granted.browse_users {
-            return Err(Error::Forbidden(
-                "the token's user lacks the global permission `Browse users and groups`, \
-                 needed to list users; grant it in Jira settings > System > Global permissions"
-                    .into(),
-            ));
-        }
         if !granted.administer {
             report
                 .capabilities
@@ -111,37 +155,40 @@ impl roster_sdk::Connector for Connector {
                 .capabilities
                 .actions
                 .retain(|a| *a != ActionKind::Invite);
-            report.warnings.push(
-                "the token's user lacks `Administer Jira`: seats, licences and invitations are \
-                 unavailable"
-                    .into(),
-            );
         }
         if !granted.site_admin {
-            report.capabilities.actions.retain(|a| {
-                !matches!(
-                    a,
-                    ActionKind::Grant | ActionKind::Revoke | ActionKind::Remove
-                )
-            });
-            report.warnings.push(
-                "the token's user is not a site admin: granting, revoking and removing are \
-                 unavailable"
-                    .into(),
-            );
+            report
+                .capabilities
+                .actions
+                .retain(|a| *a == ActionKind::Invite);
         }
+        report.warnings = missing.iter().map(explain).collect();
         Ok(report)
     }
 
     fn accounts(&self, cursor: Option<String>) -> Result<Page<Account>> {
         let (users, next) = self.jira.users_page(cursor.as_deref(), PAGE_SIZE)?;
-        let details = self.jira.details(&users)?;
+        if users.is_empty() {
+            return Ok(Page::new(Vec::new(), next));
+        }
+        let groups: Vec<Vec<String>> = match self.directory_if_allowed()? {
+            Some(directory) => users
+                .iter()
+                .map(|u| directory.group_names(&u.account_id))
+                .collect(),
+            None => self
+                .jira
+                .groups_of_each(&users)?
+                .into_iter()
+                .map(|groups| groups.into_iter().map(|g| g.name).collect())
+                .collect(),
+        };
         let items = users
-            .into_iter()
-            .zip(details)
-            .map(|(user, detail)| {
-                let mut account = account(&user);
-                account.groups = detail.groups.items.into_iter().map(|g| g.name).collect();
+            .iter()
+            .zip(groups)
+            .map(|(user, groups)| {
+                let mut account = account(user);
+                account.groups = groups;
                 account
             })
             .collect();
@@ -152,53 +199,34 @@ impl roster_sdk::Connector for Connector {
         let plans = self.jira.plans()?;
         Ok(self
             .jira
-            .roles()?
+            .roles(true)?
             .into_iter()
             .map(|role| {
                 let mut p = Product::new(&role.key, &role.name);
                 if !role.has_unlimited_seats {
                     p.seats_total = role.number_of_seats;
                 }
-                p.seats_used = role.user_count;
+                p.seats_used = role.seats_used();
                 p.plan = plans.get(&role.key).cloned();
-                p.granting_groups = role.group_details.into_iter().map(|g| g.name).collect();
+                p.granting_groups = role.granting_groups();
                 p
             })
             .collect())
     }
 
+    /// One page per application role: the members of the role's groups.
     fn licenses(&self, cursor: Option<String>) -> Result<Page<License>> {
-        let roles = self.jira.roles()?;
-        let (users, next) = self.jira.users_page(cursor.as_deref(), PAGE_SIZE)?;
-        let details = self.jira.details(&users)?;
-        let mut items = Vec::new();
-        for (user, detail) in users.iter().zip(details) {
-            for held in &detail.application_roles.items {
-                let via_group = roles
-                    .iter()
-                    .find(|r| r.key == held.key)
-                    .and_then(|role| {
-                        detail.groups.items.iter().find(|g| {
-                            role.group_details
-                                .iter()
-                                .any(|rg| rg.group_id == g.group_id)
-                        })
-                    })
-                    .map(|g| g.name.clone());
-                items.push(License {
-                    account_id: user.account_id.clone(),
-                    product_key: held.key.clone(),
-                    role: Some("user".into()),
-                    billable: user.active && user.account_type == "atlassian",
-                    via_group,
-                });
-            }
-        }
-        Ok(Page::new(items, next))
+        let roles = self.jira.roles(false)?;
+        let at = Offset::from_cursor(cursor.as_deref())?;
+        let Some(role) = usize::try_from(at.0).ok().and_then(|i| roles.get(i)) else {
+            return Ok(Page::last(Vec::new()));
+        };
+        let items = self.directory()?.licences(role);
+        Ok(Page::new(items, at.next_until_total(1, roles.len() as u64)))
     }
 
     fn provision(&self, action: Action, ctx: &mut Provisioning) -> Result<Outcome> {
-        match action {
+        let outcome = match action {
             Action::Invite(invitation) => self.invite(invitation, ctx),
             Action::Grant(change) => self.grant(change, ctx),
             Action::Revoke(change) => self.revoke(change, ctx),
@@ -207,43 +235,89 @@ impl roster_sdk::Connector for Connector {
                 "Jira cannot {:?} users; use the Atlassian organization admin connector",
                 other.kind()
             ))),
+        }?;
+        if outcome.status == OutcomeStatus::Applied {
+            self.directory.take();
         }
+        Ok(outcome)
     }
 }
 
 impl Connector {
+    /// The site's memberships, read on first use.
+    fn directory(&self) -> Result<Rc<Directory>> {
+        if let Some(directory) = &*self.directory.borrow() {
+            return Ok(directory.clone());
+        }
+        let directory = Rc::new(Directory::read(&self.jira)?);
+        *self.directory.borrow_mut() = Some(directory.clone());
+        Ok(directory)
+    }
+
+    /// The memberships, or none when the token's user may not list group
+    /// members (then each user's groups are read one by one).
+    fn directory_if_allowed(&self) -> Result<Option<Rc<Directory>>> {
+        if self.per_user_groups.get() {
+            return Ok(None);
+        }
+        match self.directory() {
+            Ok(directory) => Ok(Some(directory)),
+            Err(Error::Forbidden(_)) => {
+                self.per_user_groups.set(true);
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     fn invite(&self, invitation: Invitation, ctx: &mut Provisioning) -> Result<Outcome> {
         let email = invitation.email;
+        let roles = invitation
+            .products
+            .iter()
+            .map(|key| self.jira.role(key))
+            .collect::<Result<Vec<_>>>()?;
+        let products = invitation.products.join(", ");
         let Some(user) = self.jira.find_by_email(&email)? else {
-            ctx.write(self.jira.create_user(&email, &invitation.products)?)?;
+            let created = ctx
+                .write(self.jira.create_user(&email, &invitation.products)?)
+                .map_err(needs(ADMINISTER, "inviting a user"))?;
+            let account_id = created
+                .map(|r| r.json::<User>())
+                .transpose()?
+                .map(|u| u.account_id);
             return Ok(ctx.finish(
-                None,
-                format!("invite {email} to {}", invitation.products.join(", ")),
+                account_id,
+                format!("invite {email} to Jira with {products}"),
             ));
         };
-        let account_id = user.account_id.clone();
-        for product in &invitation.products {
-            self.grant_product(&account_id, product, ctx)?;
+        let detail = self.jira.user(&user.account_id)?;
+        for role in &roles {
+            self.grant_role(&detail, role, ctx)?;
         }
         Ok(ctx.finish(
-            Some(account_id),
-            format!("{email} already has a Jira account; grant what it lacks"),
+            Some(user.account_id),
+            format!("{email} already has a Jira account: make sure it holds {products}"),
         ))
     }
 
     fn grant(&self, change: AccessChange, ctx: &mut Provisioning) -> Result<Outcome> {
-        self.jira.user(&change.account_id)?;
+        let detail = self.jira.user(&change.account_id)?;
         let summary = match &change.target {
             AccessTarget::Product(key) => {
-                self.grant_product(&change.account_id, key, ctx)?;
+                self.grant_role(&detail, &self.jira.role(key)?, ctx)?;
                 format!("grant {key} to {}", change.account_id)
             }
-            AccessTarget::Group(group_id) => {
-                let groups = self.jira.user_groups(&change.account_id)?;
-                if !groups.iter().any(|g| &g.group_id == group_id) {
-                    ctx.write(self.jira.add_to_group(group_id, &change.account_id)?)?;
+            AccessTarget::Group(target) => {
+                let group = self.jira.group(target)?;
+                if !detail.groups.items.iter().any(|g| g.is(&group.group_id)) {
+                    ctx.write(
+                        self.jira
+                            .add_to_group(&group.group_id, &change.account_id)?,
+                    )
+                    .map_err(needs(SITE_ADMIN, "adding a user to a group"))?;
                 }
-                format!("add {} to group {group_id}", change.account_id)
+                format!("add {} to group {}", change.account_id, group.name)
             }
         };
         Ok(ctx.finish(Some(change.account_id), summary))
@@ -251,63 +325,97 @@ impl Connector {
 
     /// Adds the account to the role's first default group unless one of the
     /// role's groups already grants it.
-    fn grant_product(&self, account_id: &str, key: &str, ctx: &mut Provisioning) -> Result<()> {
-        let role = self.role(key)?;
-        let groups = self.jira.user_groups(account_id)?;
-        if groups.iter().any(|g| role.grants_via(&g.group_id)) {
+    fn grant_role(
+        &self,
+        detail: &UserDetail,
+        role: &ApplicationRole,
+        ctx: &mut Provisioning,
+    ) -> Result<()> {
+        if detail
+            .groups
+            .items
+            .iter()
+            .any(|g| role.grants_via(&g.group_id))
+        {
             return Ok(());
         }
         let group = role.default_groups_details.first().ok_or_else(|| {
             Error::unsupported(format_args!(
-                "application role `{key}` has no default group to grant it with"
+                "application role `{}` has no default group to grant it with",
+                role.key
             ))
         })?;
-        ctx.write(self.jira.add_to_group(&group.group_id, account_id)?)?;
+        ctx.write(
+            self.jira
+                .add_to_group(&group.group_id, &detail.user.account_id)?,
+        )
+        .map_err(needs(SITE_ADMIN, "adding a user to a group"))?;
         Ok(())
     }
 
+    /// Takes the account out of the group, or out of every group of the
+    /// role that grants the product, so that it no longer holds it.
     fn revoke(&self, change: AccessChange, ctx: &mut Provisioning) -> Result<Outcome> {
-        self.jira.user(&change.account_id)?;
-        let groups = self.jira.user_groups(&change.account_id)?;
-        let summary = match &change.target {
+        let detail = self.jira.user(&change.account_id)?;
+        let (from, summary) = match &change.target {
             AccessTarget::Product(key) => {
-                let role = self.role(key)?;
-                for group in groups.iter().filter(|g| role.grants_via(&g.group_id)) {
-                    ctx.write(
-                        self.jira
-                            .remove_from_group(&group.group_id, &change.account_id)?,
-                    )?;
-                }
-                format!("revoke {key} from {}", change.account_id)
+                let role = self.jira.role(key)?;
+                let from: Vec<_> = detail
+                    .groups
+                    .items
+                    .iter()
+                    .filter(|g| role.grants_via(&g.group_id))
+                    .cloned()
+                    .collect();
+                let names: Vec<&str> = from.iter().map(|g| g.name.as_str()).collect();
+                let summary = format!(
+                    "revoke {key} from {} (groups: {})",
+                    change.account_id,
+                    names.join(", ")
+                );
+                (from, summary)
             }
-            AccessTarget::Group(group_id) => {
-                if groups.iter().any(|g| &g.group_id == group_id) {
-                    ctx.write(self.jira.remove_from_group(group_id, &change.account_id)?)?;
-                }
-                format!("remove {} from group {group_id}", change.account_id)
+            AccessTarget::Group(target) => {
+                let group = self.jira.group(target)?;
+                let summary = format!("remove {} from group {}", change.account_id, group.name);
+                let member = detail.groups.items.iter().any(|g| g.is(&group.group_id));
+                (if member { vec![group] } else { Vec::new() }, summary)
             }
         };
+        for group in from {
+            ctx.write(
+                self.jira
+                    .remove_from_group(&group.group_id, &change.account_id)?,
+            )
+            .map_err(needs(SITE_ADMIN, "removing a user from a group"))?;
+        }
         Ok(ctx.finish(Some(change.account_id), summary))
     }
 
+    /// Removes the account from Jira's user base. One already removed
+    /// (inactive, in no group that grants a Jira product) is unchanged.
     fn remove(&self, account_id: String, ctx: &mut Provisioning) -> Result<Outcome> {
-        self.jira.user(&account_id)?;
-        ctx.write(self.jira.delete_user(&account_id)?)?;
+        let detail = self.jira.user(&account_id)?;
+        let roles = self.jira.roles(false)?;
+        let in_jira = detail.user.active
+            || detail
+                .groups
+                .items
+                .iter()
+                .any(|g| roles.iter().any(|r| r.grants_via(&g.group_id)));
+        if in_jira {
+            ctx.write(self.jira.delete_user(&account_id)?)
+                .map_err(needs(SITE_ADMIN, "removing a user from Jira"))?;
+        }
         Ok(ctx.finish(
             Some(account_id.clone()),
             format!("remove {account_id} from Jira"),
         ))
     }
-
-    fn role(&self, key: &str) -> Result<ApplicationRole> {
-        self.jira
-            .roles()?
-            .into_iter()
-            .find(|r| r.key == key)
-            .ok_or_else(|| Error::NotFound(format!("Jira has no application role `{key}`")))
-    }
 }
 
+/// The account a Jira user is: kind from `accountType`, active or not,
+/// the email when the profile shows it.
 fn account(user: &User) -> Account {
     let kind = match user.account_type.as_str() {
         "atlassian" => AccountKind::Human,
