@@ -1,53 +1,14 @@
 //! Jira Cloud platform REST v3 as the simulator serves it: every answer
 //! checked against the published schema and against the organisation.
 
+mod site;
 mod support;
 
 use atlassian_sim::{AccountType, Org, Person, ProductKey, Role, Simulator, Status};
 use reqwest::Method;
 use serde_json::{Value, json};
+use site::{Who, call};
 use support::Spec;
-
-/// Whose credentials a request carries.
-#[derive(Clone, Copy)]
-enum Who {
-    Admin,
-    User,
-    Nobody,
-    WrongToken,
-}
-
-/// Sends a request to the site and returns the status and JSON body
-/// (`Null` when the body is empty or not JSON).
-async fn call(
-    sim: &Simulator,
-    who: Who,
-    method: Method,
-    path: &str,
-    query: &[(&str, &str)],
-    body: Option<Value>,
-) -> (u16, Value) {
-    let c = sim.credentials();
-    let mut request = support::client()
-        .request(method, format!("{}{path}", sim.urls().site))
-        .query(query);
-    request = match who {
-        Who::Admin => request.basic_auth(&c.admin_email, Some(&c.admin_api_token)),
-        Who::User => request.basic_auth(&c.user_email, Some(&c.user_api_token)),
-        Who::WrongToken => request.basic_auth(&c.admin_email, Some("not-the-token")),
-        Who::Nobody => request,
-    };
-    if let Some(b) = body {
-        request = request.json(&b);
-    }
-    let response = request.send().await.expect("the simulator answers");
-    let status = response.status().as_u16();
-    let bytes = response.bytes().await.expect("a whole body");
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
 
 async fn get(sim: &Simulator, path: &str, query: &[(&str, &str)]) -> (u16, Value) {
     call(sim, Who::Admin, Method::GET, path, query, None).await
