@@ -157,7 +157,7 @@ async fn members_page_by_page_to_the_last_one() {
     // count exactly (so the last page is full and has no next).
     let exact = (2..=100)
         .rev()
-        .find(|d| expected.len() % d == 0 && *d < expected.len())
+        .find(|d| expected.len().is_multiple_of(*d) && *d < expected.len())
         .unwrap_or(1);
     let exact_text = exact.to_string();
     for (query, pagelen) in [
@@ -186,28 +186,29 @@ async fn members_page_by_page_to_the_last_one() {
 async fn members_carry_the_users_and_the_workspace_without_emails() {
     let sim = support::sim(200).await;
     let values = every_page(&sim, &members_path(&sim), &[("pagelen", "50")], 50).await;
-    let org = sim.org();
-    let people = members(&org);
-    assert_eq!(values.len(), people.len());
-    for (v, p) in values.iter().zip(&people) {
-        assert_eq!(v["type"], "workspace_membership");
-        let user = &v["user"];
-        assert_eq!(user["type"], "user");
-        assert_eq!(user["uuid"], p.bitbucket_uuid.as_str());
-        assert_eq!(user["account_id"], p.account_id.as_str());
-        assert_eq!(user["display_name"], p.name.as_str());
-        assert_eq!(user["nickname"], p.nickname.as_str());
-        assert!(user.get("email").is_none());
-        assert_eq!(v["workspace"]["type"], "workspace");
-        assert_eq!(v["workspace"]["slug"], org.bitbucket_workspace.as_str());
-        assert_eq!(
-            v["workspace"]["uuid"],
-            org.bitbucket_workspace_uuid.as_str()
-        );
-        let href = v["links"]["self"]["href"].as_str().unwrap();
-        assert!(href.starts_with(&sim.urls().bitbucket), "{href}");
+    {
+        let org = sim.org();
+        let people = members(&org);
+        assert_eq!(values.len(), people.len());
+        for (v, p) in values.iter().zip(&people) {
+            assert_eq!(v["type"], "workspace_membership");
+            let user = &v["user"];
+            assert_eq!(user["type"], "user");
+            assert_eq!(user["uuid"], p.bitbucket_uuid.as_str());
+            assert_eq!(user["account_id"], p.account_id.as_str());
+            assert_eq!(user["display_name"], p.name.as_str());
+            assert_eq!(user["nickname"], p.nickname.as_str());
+            assert!(user.get("email").is_none());
+            assert_eq!(v["workspace"]["type"], "workspace");
+            assert_eq!(v["workspace"]["slug"], org.bitbucket_workspace.as_str());
+            assert_eq!(
+                v["workspace"]["uuid"],
+                org.bitbucket_workspace_uuid.as_str()
+            );
+            let href = v["links"]["self"]["href"].as_str().unwrap();
+            assert!(href.starts_with(&sim.urls().bitbucket), "{href}");
+        }
     }
-    drop(org);
     // The trims connectors use.
     let trimmed = get(
         &sim,
@@ -333,41 +334,43 @@ async fn one_member_by_uuid_or_account_id() {
 async fn permissions_carry_last_access_and_the_owner_filter_works() {
     let sim = support::sim(1_500).await;
     let values = every_page(&sim, &permissions_path(&sim), &[("pagelen", "100")], 100).await;
-    let org = sim.org();
-    let people = members(&org);
-    let site_admins = org.group_by_name("site-admins").unwrap();
-    let permission = |p: &Person| {
-        if p.groups.contains(&site_admins) {
-            "owner"
-        } else {
-            "member"
+    let owners = {
+        let org = sim.org();
+        let people = members(&org);
+        let site_admins = org.group_by_name("site-admins").unwrap();
+        let permission = |p: &Person| {
+            if p.groups.contains(&site_admins) {
+                "owner"
+            } else {
+                "member"
+            }
+        };
+        assert_eq!(user_uuids(&values), uuids(&people));
+        for (v, p) in values.iter().zip(&people) {
+            assert_eq!(v["permission"], permission(p));
+            let last = p.last_active_in(ProductKey::Bitbucket).map(bitbucket_time);
+            assert_eq!(
+                v.get("last_accessed").and_then(Value::as_str),
+                last.as_deref()
+            );
+            let added = bitbucket_time(p.added.midnight().assume_utc());
+            assert_eq!(v["added_on"], added.as_str());
         }
-    };
-    assert_eq!(user_uuids(&values), uuids(&people));
-    for (v, p) in values.iter().zip(&people) {
-        assert_eq!(v["permission"], permission(p));
-        let last = p.last_active_in(ProductKey::Bitbucket).map(bitbucket_time);
-        assert_eq!(
-            v.get("last_accessed").and_then(Value::as_str),
-            last.as_deref()
+        assert!(
+            people
+                .iter()
+                .any(|p| p.last_active_in(ProductKey::Bitbucket).is_none())
         );
-        let added = bitbucket_time(p.added.midnight().assume_utc());
-        assert_eq!(v["added_on"], added.as_str());
-    }
-    assert!(
-        people
-            .iter()
-            .any(|p| p.last_active_in(ProductKey::Bitbucket).is_none())
-    );
-    let owners: Vec<String> = uuids(
-        &people
-            .iter()
-            .copied()
-            .filter(|p| permission(p) == "owner")
-            .collect::<Vec<_>>(),
-    );
-    assert!(!owners.is_empty());
-    drop(org);
+        let owners: Vec<String> = uuids(
+            &people
+                .iter()
+                .copied()
+                .filter(|p| permission(p) == "owner")
+                .collect::<Vec<_>>(),
+        );
+        assert!(!owners.is_empty());
+        owners
+    };
     let got = every_page(
         &sim,
         &permissions_path(&sim),
@@ -466,48 +469,50 @@ async fn groups_list_the_organisations_groups_with_their_members() {
         &[],
     )
     .await;
-    let org = sim.org();
-    let slugs: Vec<&str> = groups
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["slug"].as_str().unwrap())
-        .collect();
-    let names: Vec<&str> = org.groups.iter().map(|g| g.name.as_str()).collect();
-    assert_eq!(slugs, names, "generated names are already slugs");
-    for (listed, (g, group)) in groups
-        .as_array()
-        .unwrap()
-        .iter()
-        .zip(org.groups.iter().enumerate())
-    {
-        let expected: Vec<&str> = org
-            .people
-            .iter()
-            .filter(|p| p.groups.contains(&g))
-            .map(|p| p.bitbucket_uuid.as_str())
-            .collect();
-        let got: Vec<&str> = listed["members"]
+    let bitbucket_users = {
+        let org = sim.org();
+        let slugs: Vec<&str> = groups
             .as_array()
             .unwrap()
             .iter()
-            .map(|m| m["uuid"].as_str().unwrap())
+            .map(|g| g["slug"].as_str().unwrap())
             .collect();
-        assert_eq!(got, expected, "{}", group.name);
-        assert_eq!(
-            listed["owner"]["uuid"],
-            org.bitbucket_workspace_uuid.as_str()
-        );
-    }
-    let bitbucket_users: Vec<String> = {
-        let g = org.group_by_name("bitbucket-users").unwrap();
-        org.people
+        let names: Vec<&str> = org.groups.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(slugs, names, "generated names are already slugs");
+        for (listed, (g, group)) in groups
+            .as_array()
+            .unwrap()
             .iter()
-            .filter(|p| p.groups.contains(&g))
-            .map(|p| p.account_id.clone())
-            .collect()
+            .zip(org.groups.iter().enumerate())
+        {
+            let expected: Vec<&str> = org
+                .people
+                .iter()
+                .filter(|p| p.groups.contains(&g))
+                .map(|p| p.bitbucket_uuid.as_str())
+                .collect();
+            let got: Vec<&str> = listed["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["uuid"].as_str().unwrap())
+                .collect();
+            assert_eq!(got, expected, "{}", group.name);
+            assert_eq!(
+                listed["owner"]["uuid"],
+                org.bitbucket_workspace_uuid.as_str()
+            );
+        }
+        let bitbucket_users: Vec<String> = {
+            let g = org.group_by_name("bitbucket-users").unwrap();
+            org.people
+                .iter()
+                .filter(|p| p.groups.contains(&g))
+                .map(|p| p.account_id.clone())
+                .collect()
+        };
+        bitbucket_users
     };
-    drop(org);
     let listed = get(&sim, &group_path(&sim, "bitbucket-users"), &[]).await;
     let got: Vec<&str> = listed
         .as_array()

@@ -153,37 +153,38 @@ async fn workspace_members_are_the_people_holding_trello() {
     let spec = Spec::load("trello.json");
     let all = get(&sim, &members_path(&sim), &[("fields", "all")]).await;
     spec.check("GET", "/organizations/{id}/members", 200, &all);
-    let org = sim.org();
-    let expected = seen(&org);
-    assert!(expected.len() > 50);
-    assert_eq!(ids(&all, "/id"), trello_ids(&org, &expected));
-    for (m, &i) in all.as_array().unwrap().iter().zip(&expected) {
-        let p = &org.people[i];
-        assert_eq!(m["aaId"], p.account_id.as_str());
-        assert_eq!(m["fullName"], p.name.as_str());
-        assert_eq!(m["username"], p.nickname.as_str());
-        assert_eq!(m["confirmed"], p.status != Status::Invited);
-        let kind = if p.status == Status::Invited {
-            "ghost"
-        } else {
-            "normal"
-        };
-        assert_eq!(m["memberType"], kind);
-        assert_eq!(m["idOrganizations"][0], org.trello_workspace_id.as_str());
-        let last = p.last_active_in(ProductKey::Trello).map(trello_time);
-        assert_eq!(
-            m.get("dateLastActive").and_then(Value::as_str),
-            last.as_deref()
+    {
+        let org = sim.org();
+        let expected = seen(&org);
+        assert!(expected.len() > 50);
+        assert_eq!(ids(&all, "/id"), trello_ids(&org, &expected));
+        for (m, &i) in all.as_array().unwrap().iter().zip(&expected) {
+            let p = &org.people[i];
+            assert_eq!(m["aaId"], p.account_id.as_str());
+            assert_eq!(m["fullName"], p.name.as_str());
+            assert_eq!(m["username"], p.nickname.as_str());
+            assert_eq!(m["confirmed"], p.status != Status::Invited);
+            let kind = if p.status == Status::Invited {
+                "ghost"
+            } else {
+                "normal"
+            };
+            assert_eq!(m["memberType"], kind);
+            assert_eq!(m["idOrganizations"][0], org.trello_workspace_id.as_str());
+            let last = p.last_active_in(ProductKey::Trello).map(trello_time);
+            assert_eq!(
+                m.get("dateLastActive").and_then(Value::as_str),
+                last.as_deref()
+            );
+            let listed = m["idEnterprisesDeactivated"].as_array().unwrap();
+            assert_eq!(!listed.is_empty(), deactivated(&org, i));
+        }
+        assert!(
+            expected
+                .iter()
+                .any(|&i| org.people[i].status == Status::Invited)
         );
-        let listed = m["idEnterprisesDeactivated"].as_array().unwrap();
-        assert_eq!(!listed.is_empty(), deactivated(&org, i));
     }
-    assert!(
-        expected
-            .iter()
-            .any(|&i| org.people[i].status == Status::Invited)
-    );
-    drop(org);
 
     // By default: id, full name and username only; the name works too.
     let by_name = format!("/organizations/{}/members", sim.org().trello_workspace_name);
@@ -236,40 +237,42 @@ async fn memberships_filter_by_role_and_state() {
 
     let all = get(&sim, &memberships_path(&sim), &[("member", "true")]).await;
     spec.check("GET", "/organizations/{id}/memberships", 200, &all);
-    let org = sim.org();
-    let people = seen(&org);
-    assert_eq!(ids(&all, "/idMember"), trello_ids(&org, &people));
-    assert_eq!(ids(&all, "/member/id"), trello_ids(&org, &people));
-    for (m, &i) in all.as_array().unwrap().iter().zip(&people) {
-        let p = &org.people[i];
-        assert_eq!(m["unconfirmed"], p.status == Status::Invited);
-        assert_eq!(m["deactivated"], deactivated(&org, i));
-        let role = if org.trello.admins.contains(&i) {
-            "admin"
-        } else {
-            "normal"
+    let cases = {
+        let org = sim.org();
+        let people = seen(&org);
+        assert_eq!(ids(&all, "/idMember"), trello_ids(&org, &people));
+        assert_eq!(ids(&all, "/member/id"), trello_ids(&org, &people));
+        for (m, &i) in all.as_array().unwrap().iter().zip(&people) {
+            let p = &org.people[i];
+            assert_eq!(m["unconfirmed"], p.status == Status::Invited);
+            assert_eq!(m["deactivated"], deactivated(&org, i));
+            let role = if org.trello.admins.contains(&i) {
+                "admin"
+            } else {
+                "normal"
+            };
+            assert_eq!(m["memberType"], role);
+            assert_eq!(m["member"]["fullName"], p.name.as_str());
+            assert!(m["id"].as_str().unwrap().len() == 24);
+        }
+        let expect = |keep: &dyn Fn(usize) -> bool| -> Vec<String> {
+            trello_ids(
+                &org,
+                &people
+                    .iter()
+                    .copied()
+                    .filter(|&i| keep(i))
+                    .collect::<Vec<_>>(),
+            )
         };
-        assert_eq!(m["memberType"], role);
-        assert_eq!(m["member"]["fullName"], p.name.as_str());
-        assert!(m["id"].as_str().unwrap().len() == 24);
-    }
-    let expect = |keep: &dyn Fn(usize) -> bool| -> Vec<String> {
-        trello_ids(
-            &org,
-            &people
-                .iter()
-                .copied()
-                .filter(|&i| keep(i))
-                .collect::<Vec<_>>(),
-        )
+        let cases: [(&str, Vec<String>); 4] = [
+            ("active", expect(&|i| !deactivated(&org, i))),
+            ("deactivated", expect(&|i| deactivated(&org, i))),
+            ("admin", expect(&|i| org.trello.admins.contains(&i))),
+            ("normal", expect(&|i| !org.trello.admins.contains(&i))),
+        ];
+        cases
     };
-    let cases: [(&str, Vec<String>); 4] = [
-        ("active", expect(&|i| !deactivated(&org, i))),
-        ("deactivated", expect(&|i| deactivated(&org, i))),
-        ("admin", expect(&|i| org.trello.admins.contains(&i))),
-        ("normal", expect(&|i| !org.trello.admins.contains(&i))),
-    ];
-    drop(org);
     for (filter, expected) in cases {
         let listed = get(&sim, &memberships_path(&sim), &[("filter", filter)]).await;
         spec.check("GET", "/organizations/{id}/memberships", 200, &listed);
@@ -306,26 +309,27 @@ async fn a_member_is_found_by_id_username_or_me() {
     };
     let by_id = get(&sim, &format!("/members/{id}"), &[]).await;
     spec.check("GET", "/members/{id}", 200, &by_id);
-    let org = sim.org();
-    let p = &org.people[i];
-    assert_eq!(by_id["id"], id.as_str());
-    assert_eq!(by_id["aaId"], p.account_id.as_str());
-    assert_eq!(by_id["fullName"], p.name.as_str());
-    assert_eq!(by_id["idEnterprise"], org.trello_enterprise_id.as_str());
-    assert_eq!(
-        by_id["dateLastActive"],
-        trello_time(p.last_active_in(ProductKey::Trello).unwrap()).as_str()
-    );
-    let managed = p
-        .email
-        .as_deref()
-        .unwrap()
-        .ends_with(&format!("@{}", org.domain));
-    assert_eq!(
-        by_id.get("email").and_then(Value::as_str),
-        managed.then(|| p.email.as_deref().unwrap())
-    );
-    drop(org);
+    {
+        let org = sim.org();
+        let p = &org.people[i];
+        assert_eq!(by_id["id"], id.as_str());
+        assert_eq!(by_id["aaId"], p.account_id.as_str());
+        assert_eq!(by_id["fullName"], p.name.as_str());
+        assert_eq!(by_id["idEnterprise"], org.trello_enterprise_id.as_str());
+        assert_eq!(
+            by_id["dateLastActive"],
+            trello_time(p.last_active_in(ProductKey::Trello).unwrap()).as_str()
+        );
+        let managed = p
+            .email
+            .as_deref()
+            .unwrap()
+            .ends_with(&format!("@{}", org.domain));
+        assert_eq!(
+            by_id.get("email").and_then(Value::as_str),
+            managed.then(|| p.email.as_deref().unwrap())
+        );
+    }
     assert_eq!(get(&sim, &format!("/members/{username}"), &[]).await, by_id);
     let some = get(
         &sim,
@@ -347,64 +351,66 @@ async fn the_enterprise_query_pages_through_every_user() {
     let sim = support::sim(1_200).await;
     let spec = Spec::load("trello.json");
     let users = enterprise_users(&sim, &spec, &[]).await;
-    let org = sim.org();
-    let people = seen(&org);
-    assert!(people.len() > 200, "{} users: several pages", people.len());
-    assert_eq!(
-        ids(&Value::from(users.clone()), "/member/id"),
-        trello_ids(&org, &people)
-    );
-    for (u, &i) in users.iter().zip(&people) {
-        let p = &org.people[i];
-        let managed = p
-            .email
-            .as_deref()
-            .unwrap()
-            .ends_with(&format!("@{}", org.domain));
-        assert_eq!(u["licensed"], org.is_billable(p, ProductKey::Trello));
-        assert_eq!(u["deactivated"], deactivated(&org, i));
-        assert_eq!(u["managed"], managed);
-        assert_eq!(u["admin"], false);
-        assert_eq!(u["collaborator"], false);
-        let m = &u["member"];
-        assert_eq!(m["fullname"], p.name.as_str());
-        assert_eq!(m["username"], p.nickname.as_str());
-        assert_eq!(m["aaId"], p.account_id.as_str());
-        assert_eq!(m["confirmed"], p.status != Status::Invited);
-        assert_eq!(m["memberType"], "normal");
-        let last = p.last_active_in(ProductKey::Trello).map(trello_time);
+    let (licensed, recent, cutoff) = {
+        let org = sim.org();
+        let people = seen(&org);
+        assert!(people.len() > 200, "{} users: several pages", people.len());
         assert_eq!(
-            m.get("dateLastImpression").and_then(Value::as_str),
-            last.as_deref()
+            ids(&Value::from(users.clone()), "/member/id"),
+            trello_ids(&org, &people)
         );
-        assert_eq!(
-            m.get("email").and_then(Value::as_str),
-            managed.then(|| p.email.as_deref().unwrap())
+        for (u, &i) in users.iter().zip(&people) {
+            let p = &org.people[i];
+            let managed = p
+                .email
+                .as_deref()
+                .unwrap()
+                .ends_with(&format!("@{}", org.domain));
+            assert_eq!(u["licensed"], org.is_billable(p, ProductKey::Trello));
+            assert_eq!(u["deactivated"], deactivated(&org, i));
+            assert_eq!(u["managed"], managed);
+            assert_eq!(u["admin"], false);
+            assert_eq!(u["collaborator"], false);
+            let m = &u["member"];
+            assert_eq!(m["fullname"], p.name.as_str());
+            assert_eq!(m["username"], p.nickname.as_str());
+            assert_eq!(m["aaId"], p.account_id.as_str());
+            assert_eq!(m["confirmed"], p.status != Status::Invited);
+            assert_eq!(m["memberType"], "normal");
+            let last = p.last_active_in(ProductKey::Trello).map(trello_time);
+            assert_eq!(
+                m.get("dateLastImpression").and_then(Value::as_str),
+                last.as_deref()
+            );
+            assert_eq!(
+                m.get("email").and_then(Value::as_str),
+                managed.then(|| p.email.as_deref().unwrap())
+            );
+        }
+        let licensed: Vec<String> = trello_ids(
+            &org,
+            &people
+                .iter()
+                .copied()
+                .filter(|&i| org.is_billable(&org.people[i], ProductKey::Trello))
+                .collect::<Vec<_>>(),
         );
-    }
-    let licensed: Vec<String> = trello_ids(
-        &org,
-        &people
-            .iter()
-            .copied()
-            .filter(|&i| org.is_billable(&org.people[i], ProductKey::Trello))
-            .collect::<Vec<_>>(),
-    );
-    assert_eq!(licensed.len() as u32, org.seats_used(ProductKey::Trello));
-    let cutoff = org.now - time::Duration::days(90);
-    let recent: Vec<String> = trello_ids(
-        &org,
-        &people
-            .iter()
-            .copied()
-            .filter(|&i| {
-                org.people[i]
-                    .last_active_in(ProductKey::Trello)
-                    .is_some_and(|t| t >= cutoff)
-            })
-            .collect::<Vec<_>>(),
-    );
-    drop(org);
+        assert_eq!(licensed.len() as u32, org.seats_used(ProductKey::Trello));
+        let cutoff = org.now - time::Duration::days(90);
+        let recent: Vec<String> = trello_ids(
+            &org,
+            &people
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    org.people[i]
+                        .last_active_in(ProductKey::Trello)
+                        .is_some_and(|t| t >= cutoff)
+                })
+                .collect::<Vec<_>>(),
+        );
+        (licensed, recent, cutoff)
+    };
 
     let got = enterprise_users(&sim, &spec, &[("licensed", "true")]).await;
     assert_eq!(ids(&Value::from(got), "/member/id"), licensed);
