@@ -260,6 +260,19 @@ pub struct Org {
     /// An ordinary user (Browse users and groups only) whose credentials
     /// the simulator also hands out, for permission errors.
     pub user: usize,
+    /// People removed from the organisation's directory (the Admin API's
+    /// "remove user"), as indexes into [`Org::people`]. They keep their
+    /// Atlassian account, and on the verified domain stay managed accounts,
+    /// but have no groups and no product access and are absent from the
+    /// directory's user listings until invited again.
+    pub removed: BTreeSet<usize>,
+    /// People whose account deletion is under way (the user-management
+    /// API's `lifecycle/delete`), as indexes into [`Org::people`]: they are
+    /// deactivated and shown as `for_deletion` during the grace period.
+    pub deleting: BTreeSet<usize>,
+    /// The identity provider's `externalId` of SCIM-synced people, by index
+    /// into [`Org::people`]; none for generated people.
+    pub scim_external_ids: HashMap<usize, String>,
     /// Trello's own membership state, beside the directory's groups.
     pub trello: TrelloState,
     index: HashMap<String, usize>,
@@ -312,6 +325,9 @@ impl Org {
             admin: 0,
             user: 0,
             trello: TrelloState::default(),
+            removed: BTreeSet::new(),
+            deleting: BTreeSet::new(),
+            scim_external_ids: HashMap::new(),
             index,
         }
     }
@@ -337,6 +353,15 @@ impl Org {
             p.email
                 .as_deref()
                 .is_some_and(|e| e.eq_ignore_ascii_case(email))
+        })
+    }
+
+    /// Whether `person` is a managed account: their email is on the
+    /// organisation's verified domain.
+    pub fn is_managed(&self, person: &Person) -> bool {
+        person.email.as_deref().is_some_and(|e| {
+            e.rsplit_once('@')
+                .is_some_and(|(_, d)| d.eq_ignore_ascii_case(&self.domain))
         })
     }
 
@@ -489,9 +514,20 @@ impl Org {
         Ok(true)
     }
 
+    /// Removes person `p` from the organisation's directory: every group
+    /// and guest access goes, freeing their seats, and they are marked
+    /// [`Org::removed`]. False when already removed.
+    pub fn remove_from_directory(&mut self, p: usize) -> bool {
+        let person = &mut self.people[p];
+        person.groups.clear();
+        person.guest_of.clear();
+        self.removed.insert(p)
+    }
+
     /// Invites `email` (a new person, status invited) with the default
     /// groups of `products`; returns the new person's index. An email
-    /// already in the organisation gets the missing groups instead.
+    /// already in the organisation gets the missing groups instead, and is
+    /// back in the directory if it had been removed.
     pub fn invite(
         &mut self,
         email: &str,
@@ -504,7 +540,10 @@ impl Org {
                 .is_some_and(|e| e.eq_ignore_ascii_case(email))
         });
         let p = match existing {
-            Some(p) => p,
+            Some(p) => {
+                self.removed.remove(&p);
+                p
+            }
             None => {
                 let n = self.people.len() as u64;
                 let mut rng = crate::rng::Rng::new(crate::rng::mix(n ^ 0x696e_7669_7465));
