@@ -29,7 +29,16 @@ pub struct Links {
 impl<T> LinksPage<T> {
     /// The cursor of the next page; none at the end.
     pub fn next_cursor(&self) -> Option<String> {
-        let next = self.links.next.as_deref().filter(|n| !n.is_empty())?;
+        self.links.next_cursor()
+    }
+}
+
+impl Links {
+    /// The cursor of the next page; none at the end. For answers whose
+    /// `data` is one object rather than a list, such as the Admin API's
+    /// last-active dates.
+    pub fn next_cursor(&self) -> Option<String> {
+        let next = self.next.as_deref().filter(|n| !n.is_empty())?;
         match Url::parse(next) {
             Ok(url) => url
                 .query_pairs()

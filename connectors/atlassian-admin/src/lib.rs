@@ -1,0 +1,809 @@
+//! Atlassian organization administration: the organisation-level view of
+//! Atlassian Cloud. People of the organisation's directories, product
+//! access with roles and seats, last activity per product (the usage
+//! source for every other Atlassian connector, joined on the Atlassian
+//! account id), and provisioning.
+//!
+//! Decisions worth knowing:
+//! - Accounts, licences and usage page through one listing, the v2 user
+//!   search across all directories (`directories/-/users/search`, 100 a
+//!   page, `groups` and `productAccess` expanded).
+//! - Roles come from each holder's role assignments (one request per
+//!   holder of a page, sent as one batch); `customer`, `contributor`,
+//!   `basic` and `guest` roles, and people who cannot sign in, hold no
+//!   paid seat.
+//! - Usage is timestamp-precise from the search's
+//!   `productAccess[].lastActiveTimestamp` when the search carries it;
+//!   otherwise it falls back to the v1 last-active dates, one request per
+//!   account of the page, at day precision. The search reports the
+//!   products a person holds now; the v1 fallback also reports products
+//!   they used and no longer hold.
+//! - `site` takes a site's cloud id and keeps the product access, licences
+//!   and usage of products on that site (ARIs ending in `::site/<cloud
+//!   id>`); products not tied to a site (Trello and Bitbucket workspaces)
+//!   are kept.
+//! - Granting or revoking a product adds to or removes from the product's
+//!   default group, found by Atlassian's naming convention
+//!   (`confluence-users`, `jira-servicemanagement-users`, optionally with
+//!   a `-<site>` suffix). Another group may also grant the product; revoke
+//!   says so rather than guessing which.
+//! - Suspend and restore use the Admin API's org-wide suspension, which
+//!   keeps the account and its groups and frees its seats; it applies to
+//!   SCIM-synced people too (SCIM has no suspension, only deactivation,
+//!   which the identity provider owns). Restore also reactivates a
+//!   deactivated account: through SCIM (`POST /Users` with the person's
+//!   `userName`, SCIM's documented reactivation) when `directory_id` and
+//!   `scim_api_key` are configured and the person is synced from the
+//!   identity provider, otherwise through the user-management API's
+//!   `lifecycle/enable` (managed accounts, key without scopes).
+//! - Remove takes the person out of the directory. An account the
+//!   organisation still knows (it keeps last-active dates) but whose
+//!   directory membership is gone is `unchanged`; an account it has never
+//!   known is not found.
+
+mod api;
+
+use api::{Admin, Assignment, User};
+use roster_sdk::prelude::*;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// Where Atlassian's organisation APIs live.
+const ATLASSIAN_API: &str = "https://api.atlassian.com";
+
+/// How to reach an Atlassian organisation.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct Config {
+    /// The organization id: admin.atlassian.com > Settings > API keys shows
+    /// it next to your keys (it is also the id in
+    /// admin.atlassian.com/o/<org id>/...).
+    org_id: String,
+    /// An organization API key, created by an organization admin at
+    /// admin.atlassian.com > Settings > API keys > Create API key, *without
+    /// scopes* (a key with scopes cannot use the user-management API).
+    #[allow(
+        dead_code,
+        reason = "the host attaches it; the connector never sees it"
+    )]
+    api_key: Secret,
+    /// The SCIM directory id, for reactivating people synced from your
+    /// identity provider: admin.atlassian.com > Security > Identity
+    /// providers > your directory; the part after `directory/` in its
+    /// "Directory base URL". Give it together with `scim_api_key`.
+    #[serde(default)]
+    directory_id: Option<String>,
+    /// The SCIM directory's API key, shown when the directory was set up
+    /// (admin.atlassian.com > Security > Identity providers > your
+    /// directory > Regenerate API key). Give it together with
+    /// `directory_id`.
+    #[serde(default)]
+    scim_api_key: Option<Secret>,
+    /// Limit product access, licences and usage to one site of a
+    /// multi-site organization: the site's cloud id, shown by
+    /// https://<site>.atlassian.net/_edge/tenant_info. Products not tied to
+    /// a site (Trello, Bitbucket) are kept. Leave out for every site.
+    #[serde(default)]
+    site: Option<String>,
+    /// Where to send requests instead of https://api.atlassian.com (a
+    /// proxy, or a simulator). Leave out for Atlassian Cloud.
+    #[serde(default)]
+    base_url: Option<String>,
+}
+
+struct Connector {
+    admin: Admin,
+    org_id: String,
+    /// The SCIM directory id, when SCIM is configured.
+    scim_directory: Option<String>,
+    /// The site's cloud id usage and licences are limited to.
+    site: Option<String>,
+}
+
+impl roster_sdk::Connector for Connector {
+    type Config = Config;
+
+    fn manifest() -> Manifest {
+        Manifest::new(
+            "atlassian-admin",
+            "Atlassian organization",
+            env!("CARGO_PKG_VERSION"),
+        )
+        .description(
+            "People of an Atlassian Cloud organization's directories with their product access, \
+             roles and seats, and when each last used each product; invites, grants and revokes \
+             product access, suspends, restores and removes people.",
+        )
+        .host(ATLASSIAN_API)
+        .host("{base_url}")
+        .credential(
+            Credential::bearer(api::ORG, "api_key")
+                .to(ATLASSIAN_API)
+                .to("{base_url}"),
+        )
+        .credential(
+            Credential::bearer(api::SCIM, "scim_api_key")
+                .to(ATLASSIAN_API)
+                .to("{base_url}"),
+        )
+        .streams([
+            Stream::Accounts,
+            Stream::Products,
+            Stream::Licenses,
+            Stream::Usage,
+        ])
+        .actions([
+            ActionKind::Invite,
+            ActionKind::Grant,
+            ActionKind::Revoke,
+            ActionKind::Suspend,
+            ActionKind::Restore,
+            ActionKind::Remove,
+        ])
+        .products([
+            "jira-software",
+            "jira-servicedesk",
+            "confluence",
+            "trello",
+            "bitbucket",
+            "jira-core",
+            "jira-product-discovery",
+            "opsgenie",
+            "statuspage",
+        ])
+    }
+
+    fn open(config: Config) -> Result<Self> {
+        let base = base_url(
+            "base_url",
+            config.base_url.as_deref().unwrap_or(ATLASSIAN_API),
+        )?;
+        plain_id("org_id", &config.org_id)?;
+        let scim_directory = match (config.directory_id, config.scim_api_key) {
+            (Some(d), Some(_)) => {
+                plain_id("directory_id", &d)?;
+                Some(d)
+            }
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(Error::config(
+                    "scim_api_key",
+                    "is required with `directory_id`: give both for SCIM, or neither",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(Error::config(
+                    "directory_id",
+                    "is required with `scim_api_key`: give both for SCIM, or neither",
+                ));
+            }
+        };
+        if let Some(site) = &config.site
+            && !is_cloud_id(site)
+        {
+            return Err(Error::config(
+                "site",
+                format_args!(
+                    "`{site}` is not a cloud id: open https://<site>.atlassian.net/_edge/tenant_info \
+                     and copy `cloudId`"
+                ),
+            ));
+        }
+        Ok(Connector {
+            admin: Admin::new(base, config.org_id.clone()),
+            org_id: config.org_id,
+            scim_directory,
+            site: config.site.map(|s| s.to_ascii_lowercase()),
+        })
+    }
+
+    fn check(&self) -> Result<CheckReport> {
+        let name = self.admin.org_name().map_err(|e| match e {
+            Error::NotFound(_) => self.unknown_org(),
+            other => self.admin.org_errors(other),
+        })?;
+        let mut report = CheckReport::all_of(&Self::manifest());
+        report.principal = Some(format!("organization {name} ({})", self.org_id));
+        if let Some(warning) = self.probe_user_management()? {
+            report.warnings.push(warning);
+        }
+        if let Some(directory) = &self.scim_directory {
+            self.probe_scim(directory)?;
+        }
+        Ok(report)
+    }
+
+    fn accounts(&self, cursor: Option<String>) -> Result<Page<Account>> {
+        let (users, next) = self.admin.users_page(cursor.as_deref())?;
+        let items = users.iter().map(|u| self.account(u)).collect();
+        Ok(Page::new(items, next))
+    }
+
+    fn products(&self) -> Result<Vec<Product>> {
+        let groups = self.admin.groups()?;
+        Ok(self
+            .admin
+            .workspaces()?
+            .into_iter()
+            .filter_map(|w| {
+                let key = canonical_key(w.attributes.type_key.as_deref()?);
+                let name = match &w.attributes.name {
+                    Some(n) => format!("{} ({n})", product_name(&key)),
+                    None => product_name(&key),
+                };
+                let mut p = Product::new(&key, name);
+                p.seats_total = w.attributes.capacity;
+                p.seats_used = w.attributes.usage;
+                p.plan = w.plan();
+                p.granting_groups = default_group(&groups, &key)
+                    .map(|g| g.name.clone())
+                    .into_iter()
+                    .collect();
+                Some(p)
+            })
+            .collect())
+    }
+
+    fn licenses(&self, cursor: Option<String>) -> Result<Page<License>> {
+        let (users, next) = self.admin.users_page(cursor.as_deref())?;
+        let holders: Vec<&User> = users
+            .iter()
+            .filter(|u| u.product_access.iter().any(|p| self.on_site(&p.id)))
+            .collect();
+        let ids: Vec<&str> = holders.iter().map(|u| u.account_id.as_str()).collect();
+        let assignments = self.admin.role_assignments(&ids)?;
+        let mut items = Vec::new();
+        for (user, assigned) in holders.into_iter().zip(assignments) {
+            let seated = is_human(user) && can_sign_in(user);
+            for access in user.product_access.iter().filter(|p| self.on_site(&p.id)) {
+                let key = canonical_key(&access.key);
+                let (role, via_group) = strongest_role(&assigned, &access.id);
+                let billable = seated && paid_role(role.as_deref());
+                let via_group = via_group.then(|| member_of_default(user, &key)).flatten();
+                items.push(License {
+                    account_id: user.account_id.clone(),
+                    product_key: key,
+                    role,
+                    billable,
+                    via_group,
+                });
+            }
+        }
+        Ok(Page::new(items, next))
+    }
+
+    fn usage(&self, cursor: Option<String>) -> Result<Page<Usage>> {
+        let (users, next) = self.admin.users_page(cursor.as_deref())?;
+        let stamped = users
+            .iter()
+            .flat_map(|u| &u.product_access)
+            .any(|p| p.last_active_timestamp.is_some());
+        let mut items = Vec::new();
+        if stamped {
+            for user in &users {
+                for access in user.product_access.iter().filter(|p| self.on_site(&p.id)) {
+                    if let Some(at) = &access.last_active_timestamp {
+                        items.push(Usage {
+                            account_id: user.account_id.clone(),
+                            product_key: Some(canonical_key(&access.key)),
+                            last_active: Instant::timestamp(at),
+                        });
+                    }
+                }
+            }
+        } else {
+            let ids: Vec<&str> = users.iter().map(|u| u.account_id.as_str()).collect();
+            for (id, products) in ids.iter().zip(self.admin.last_active(&ids)?) {
+                for product in products.into_iter().filter(|p| self.on_site(&p.id)) {
+                    if let Some(day) = product.last_active {
+                        items.push(Usage {
+                            account_id: (*id).to_owned(),
+                            product_key: Some(canonical_key(&product.key)),
+                            last_active: Instant::date(day),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(Page::new(items, next))
+    }
+
+    fn provision(&self, action: Action, ctx: &mut Provisioning) -> Result<Outcome> {
+        match action {
+            Action::Invite(invitation) => self.invite(invitation, ctx),
+            Action::Grant(change) => self.grant(change, ctx),
+            Action::Revoke(change) => self.revoke(change, ctx),
+            Action::Suspend(account_id) => self.suspend(account_id, ctx),
+            Action::Restore(account_id) => self.restore(account_id, ctx),
+            Action::Remove(account_id) => self.remove(account_id, ctx),
+        }
+    }
+}
+
+/// Roles that use no paid seat.
+const NOT_BILLABLE: [&str; 4] = ["guest", "customer", "contributor", "basic"];
+
+/// Whether a role (none: unknown) uses a paid seat.
+fn paid_role(role: Option<&str>) -> bool {
+    role.is_none_or(|r| !NOT_BILLABLE.contains(&r))
+}
+
+/// The rank of a role when a person holds several on one product.
+fn rank(role: &str) -> u8 {
+    match role {
+        "admin" => 3,
+        "user" => 2,
+        _ if NOT_BILLABLE.contains(&role) => 0,
+        _ => 1,
+    }
+}
+
+/// The strongest role held on `resource` (without the `atlassian/`
+/// prefix), and whether a group grants it.
+fn strongest_role(assigned: &[Assignment], resource: &str) -> (Option<String>, bool) {
+    assigned
+        .iter()
+        .filter(|a| a.resource_id == resource)
+        .flat_map(Assignment::roles)
+        .map(|(role, group)| (role.strip_prefix("atlassian/").unwrap_or(role), group))
+        .max_by_key(|(role, _)| rank(role))
+        .map_or((None, false), |(role, group)| {
+            (Some(role.to_owned()), group)
+        })
+}
+
+impl Connector {
+    /// The account record of a directory user.
+    fn account(&self, user: &User) -> Account {
+        let kind = match user.account_type.as_str() {
+            "atlassian" => AccountKind::Human,
+            "app" => AccountKind::App,
+            "customer" => AccountKind::Customer,
+            _ => AccountKind::Unknown,
+        };
+        let mut account = Account::new(&user.account_id, status(user), kind);
+        account.email = user.email.clone().filter(|e| !e.is_empty());
+        account.display_name = user.name.clone();
+        account.created_at = user.added_to_org.as_deref().map(Instant::date);
+        account.last_active = user
+            .product_access
+            .iter()
+            .filter(|p| self.on_site(&p.id))
+            .filter_map(|p| p.last_active_timestamp.as_deref())
+            .max()
+            .map(Instant::timestamp);
+        account.groups = user.groups.iter().map(|g| g.name.clone()).collect();
+        let mut attributes = vec![("accountType".to_owned(), user.account_type.clone())];
+        let text = [
+            ("status", Some(user.status.clone())),
+            ("accountStatus", user.account_status.clone()),
+            ("membershipStatus", user.membership_status.clone()),
+            ("claimStatus", user.claim_status.clone()),
+            ("managementSource", user.management_source.clone()),
+            ("mfaEnabled", user.mfa_enabled.map(|m| m.to_string())),
+        ];
+        attributes.extend(
+            text.into_iter()
+                .filter_map(|(k, v)| Some((k.to_owned(), v.filter(|v| !v.is_empty())?))),
+        );
+        account.attributes = attributes;
+        account
+    }
+
+    /// Whether a product instance's ARI is on the configured site.
+    fn on_site(&self, ari: &str) -> bool {
+        match (&self.site, ari.split_once("::site/")) {
+            (Some(site), Some((_, cloud_id))) => cloud_id.eq_ignore_ascii_case(site),
+            _ => true,
+        }
+    }
+
+    /// The error for an organisation id the key does not see, naming the
+    /// ones it does.
+    fn unknown_org(&self) -> Error {
+        let known = match self.admin.orgs() {
+            Ok(orgs) if !orgs.is_empty() => format!("it administers {}", orgs.join(", ")),
+            _ => "it administers no other organization either".to_owned(),
+        };
+        Error::config(
+            "org_id",
+            format_args!(
+                "this API key does not administer organization `{}` ({known}); copy the id from \
+                 admin.atlassian.com > Settings > API keys",
+                self.org_id
+            ),
+        )
+    }
+
+    /// Asks the user-management API about one managed account: a key
+    /// created with scopes is refused there (403 naming `manage:org`),
+    /// which only the restore of deactivated accounts needs.
+    fn probe_user_management(&self) -> Result<Option<String>> {
+        let Some(sample) = self.admin.managed_account()? else {
+            return Ok(None);
+        };
+        let answer = self.admin.manage_probe(&sample)?;
+        let message = roster_sdk::http::upstream_message(answer.bytes());
+        Ok(match answer.status() {
+            401 | 403 if message.contains("manage:org") || message.contains("scope") => Some(
+                "`api_key` was created with scopes: the user-management API refuses it (403, \
+                 `manage:org`), so restoring deactivated accounts will fail. Create an \
+                 organization API key without scopes at admin.atlassian.com > Settings > API keys"
+                    .into(),
+            ),
+            401 => Some(format!(
+                "the user-management API rejected `api_key` ({message}): restoring deactivated \
+                 accounts will fail"
+            )),
+            _ => None,
+        })
+    }
+
+    /// Proves the SCIM directory id and key.
+    fn probe_scim(&self, directory: &str) -> Result<()> {
+        let answer = self.admin.scim_probe(directory)?;
+        match answer.status() {
+            401 => Err(Error::Unauthorized(format!(
+                "the SCIM API rejected `scim_api_key` for directory `{directory}`: regenerate it \
+                 at admin.atlassian.com > Security > Identity providers > your directory"
+            ))),
+            403 | 404 => Err(Error::config(
+                "directory_id",
+                format_args!(
+                    "SCIM directory `{directory}` does not exist or does not belong to \
+                     `scim_api_key`: copy the id after `directory/` in the directory's base URL"
+                ),
+            )),
+            _ => answer.error_for_status().map(|_| ()),
+        }
+    }
+
+    fn invite(&self, invitation: Invitation, ctx: &mut Provisioning) -> Result<Outcome> {
+        let email = invitation.email;
+        let keys: Vec<String> = invitation
+            .products
+            .iter()
+            .map(|k| canonical_key(k))
+            .collect();
+        if let Some(user) = self.admin.user_by_email(&email)? {
+            for key in &keys {
+                self.grant_product(&user, key, ctx)?;
+            }
+            return Ok(ctx.finish(
+                Some(user.account_id),
+                format!(
+                    "{email} is already in the directory; grant what it lacks of {}",
+                    keys.join(", ")
+                ),
+            ));
+        }
+        let workspaces = self.admin.workspaces()?;
+        let resources = keys
+            .iter()
+            .map(|key| {
+                workspaces
+                    .iter()
+                    .find(|w| {
+                        w.attributes.type_key.as_deref().map(canonical_key) == Some(key.clone())
+                    })
+                    .map(|w| w.id.clone())
+                    .ok_or_else(|| {
+                        Error::NotFound(format!("the organization has no `{key}` product"))
+                    })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let answer = ctx.write(self.admin.invite(&email, &resources)?)?;
+        let account_id = answer.and_then(|r| invited_account(&r));
+        Ok(ctx.finish(
+            account_id,
+            format!("invite {email} with {}", keys.join(", ")),
+        ))
+    }
+
+    fn grant(&self, change: AccessChange, ctx: &mut Provisioning) -> Result<Outcome> {
+        let user = self.admin.user(&change.account_id)?;
+        let summary = match &change.target {
+            AccessTarget::Product(key) => {
+                let key = canonical_key(key);
+                self.grant_product(&user, &key, ctx)?;
+                format!("grant {key} to {}", user.account_id)
+            }
+            AccessTarget::Group(group) => {
+                let group = self.group(group)?;
+                if !user.groups.iter().any(|g| g.id == group.id) {
+                    ctx.write(self.admin.add_member(&group.id, &user.account_id)?)?;
+                }
+                format!("add {} to group {}", user.account_id, group.name)
+            }
+        };
+        Ok(ctx.finish(Some(change.account_id), summary))
+    }
+
+    /// Adds the person to the product's default group unless they already
+    /// hold the product with a role that is more than a guest's.
+    fn grant_product(&self, user: &User, key: &str, ctx: &mut Provisioning) -> Result<()> {
+        let held: Vec<&str> = user
+            .product_access
+            .iter()
+            .filter(|p| canonical_key(&p.key) == key && self.on_site(&p.id))
+            .map(|p| p.id.as_str())
+            .collect();
+        if !held.is_empty() {
+            let assigned = self
+                .admin
+                .role_assignments(&[user.account_id.as_str()])?
+                .pop()
+                .unwrap_or_default();
+            let full = held
+                .iter()
+                .any(|id| paid_role(strongest_role(&assigned, id).0.as_deref()));
+            if full {
+                return Ok(());
+            }
+        }
+        let groups = self.admin.groups()?;
+        let group = default_group(&groups, key).ok_or_else(|| {
+            Error::NotFound(format!(
+                "no default group grants `{key}` (looked for {}); grant a group instead",
+                default_group_names(key).join(", ")
+            ))
+        })?;
+        if !user.groups.iter().any(|g| g.id == group.id) {
+            ctx.write(self.admin.add_member(&group.id, &user.account_id)?)?;
+        }
+        Ok(())
+    }
+
+    fn revoke(&self, change: AccessChange, ctx: &mut Provisioning) -> Result<Outcome> {
+        let user = self.admin.user(&change.account_id)?;
+        let summary = match &change.target {
+            AccessTarget::Product(key) => {
+                let key = canonical_key(key);
+                let groups = self.admin.groups()?;
+                let member = default_group(&groups, &key)
+                    .filter(|d| user.groups.iter().any(|g| g.id == d.id));
+                match member {
+                    Some(group) => {
+                        ctx.write(self.admin.remove_member(&group.id, &user.account_id)?)?;
+                        format!(
+                            "revoke {key} from {} (leave group {})",
+                            user.account_id, group.name
+                        )
+                    }
+                    None if user
+                        .product_access
+                        .iter()
+                        .any(|p| canonical_key(&p.key) == key) =>
+                    {
+                        format!(
+                            "{} is not in {key}'s default group but still holds {key} through \
+                             another group or a direct grant; revoke that group",
+                            user.account_id
+                        )
+                    }
+                    None => format!("{} does not hold {key}", user.account_id),
+                }
+            }
+            AccessTarget::Group(group) => {
+                let group = self.group(group)?;
+                if user.groups.iter().any(|g| g.id == group.id) {
+                    ctx.write(self.admin.remove_member(&group.id, &user.account_id)?)?;
+                }
+                format!("remove {} from group {}", user.account_id, group.name)
+            }
+        };
+        Ok(ctx.finish(Some(change.account_id), summary))
+    }
+
+    fn suspend(&self, account_id: String, ctx: &mut Provisioning) -> Result<Outcome> {
+        let user = self.admin.user(&account_id)?;
+        let summary = match status(&user) {
+            AccountStatus::Suspended => format!("{account_id} is already suspended"),
+            AccountStatus::Deactivated => {
+                format!("{account_id} is deactivated and cannot sign in already")
+            }
+            _ => {
+                ctx.write(self.admin.lifecycle(&account_id, "suspend")?)?;
+                format!("suspend {account_id}'s access to the organization")
+            }
+        };
+        Ok(ctx.finish(Some(account_id), summary))
+    }
+
+    fn restore(&self, account_id: String, ctx: &mut Provisioning) -> Result<Outcome> {
+        let user = self.admin.user(&account_id)?;
+        let summary = match status(&user) {
+            AccountStatus::Suspended => {
+                ctx.write(self.admin.lifecycle(&account_id, "restore")?)?;
+                format!("restore {account_id}'s access to the organization")
+            }
+            AccountStatus::Deactivated => {
+                let scim = self
+                    .scim_directory
+                    .as_deref()
+                    .filter(|_| user.management_source.as_deref() == Some("scim"))
+                    .zip(user.email.as_deref());
+                match scim {
+                    Some((directory, email)) => {
+                        ctx.write(self.admin.scim_reactivate(directory, email)?)?;
+                        format!("reactivate {account_id} in SCIM directory {directory}")
+                    }
+                    None => {
+                        ctx.write(self.admin.enable(&account_id)?)?;
+                        format!("reactivate {account_id}'s account")
+                    }
+                }
+            }
+            _ => format!("{account_id} is already active"),
+        };
+        Ok(ctx.finish(Some(account_id), summary))
+    }
+
+    fn remove(&self, account_id: String, ctx: &mut Provisioning) -> Result<Outcome> {
+        let summary = match self.admin.user(&account_id) {
+            Ok(_) => {
+                ctx.write(self.admin.remove(&account_id)?)?;
+                format!("remove {account_id} from the organization's directory")
+            }
+            Err(Error::NotFound(m)) => {
+                if !self.admin.known(&account_id)? {
+                    return Err(Error::NotFound(m));
+                }
+                format!("{account_id} is not in the organization's directory any more")
+            }
+            Err(other) => return Err(other),
+        };
+        Ok(ctx.finish(Some(account_id), summary))
+    }
+
+    /// A group by id or name.
+    fn group(&self, wanted: &str) -> Result<api::GroupRef> {
+        self.admin
+            .groups()?
+            .into_iter()
+            .find(|g| g.id == wanted || g.name == wanted)
+            .ok_or_else(|| Error::NotFound(format!("the directory has no group `{wanted}`")))
+    }
+}
+
+/// The account status from the v2 composite status.
+fn status(user: &User) -> AccountStatus {
+    match user.status.as_str() {
+        "suspended" => AccountStatus::Suspended,
+        "deactivated" | "for_deletion" => AccountStatus::Deactivated,
+        "active" if user.email_verified == Some(false) => AccountStatus::Invited,
+        "active" => AccountStatus::Active,
+        _ => match (
+            user.account_status.as_deref(),
+            user.membership_status.as_deref(),
+        ) {
+            (Some("inactive" | "closed"), _) => AccountStatus::Deactivated,
+            (_, Some("suspended")) => AccountStatus::Suspended,
+            (Some("active"), Some("active")) => AccountStatus::Active,
+            _ => AccountStatus::Unknown,
+        },
+    }
+}
+
+/// Whether the account is a person's.
+fn is_human(user: &User) -> bool {
+    user.account_type == "atlassian"
+}
+
+/// Whether the person can sign in (or accept an invitation), and so uses
+/// seats.
+fn can_sign_in(user: &User) -> bool {
+    matches!(status(user), AccountStatus::Active | AccountStatus::Invited)
+}
+
+/// Roster's canonical key for an Atlassian product key.
+fn canonical_key(key: &str) -> String {
+    let key = key.trim().to_ascii_lowercase();
+    match key.as_str() {
+        "jira" | "jira-software" => "jira-software",
+        "jira-service-desk"
+        | "jira-servicedesk"
+        | "jira-service-management"
+        | "jira-servicemanagement" => "jira-servicedesk",
+        "jira-core" | "jira-work-management" | "jira-business" => "jira-core",
+        "jira-product-discovery" | "jpd" => "jira-product-discovery",
+        "jira-ops" | "opsgenie" => "opsgenie",
+        _ => return key,
+    }
+    .to_owned()
+}
+
+/// A product's name for people.
+fn product_name(key: &str) -> String {
+    match key {
+        "jira-software" => "Jira Software",
+        "jira-servicedesk" => "Jira Service Management",
+        "jira-core" => "Jira Work Management",
+        "jira-product-discovery" => "Jira Product Discovery",
+        "confluence" => "Confluence",
+        "trello" => "Trello",
+        "bitbucket" => "Bitbucket",
+        "opsgenie" => "Opsgenie",
+        "statuspage" => "Statuspage",
+        other => other,
+    }
+    .to_owned()
+}
+
+/// The names Atlassian gives a product's default group.
+fn default_group_names(key: &str) -> Vec<String> {
+    match key {
+        "jira-servicedesk" => vec![
+            "jira-servicemanagement-users".into(),
+            "jira-servicedesk-users".into(),
+        ],
+        "jira-core" => vec![
+            "jira-core-users".into(),
+            "jira-work-management-users".into(),
+        ],
+        other => vec![format!("{other}-users")],
+    }
+}
+
+/// The product's default group: a group with one of the default names,
+/// or one of them with a `-<site>` suffix.
+fn default_group<'a>(groups: &'a [api::GroupRef], key: &str) -> Option<&'a api::GroupRef> {
+    let names = default_group_names(key);
+    groups.iter().find(|g| names.contains(&g.name)).or_else(|| {
+        groups.iter().find(|g| {
+            names.iter().any(|n| {
+                g.name
+                    .strip_prefix(n.as_str())
+                    .is_some_and(|rest| rest.starts_with('-'))
+            })
+        })
+    })
+}
+
+/// The product's default group among the person's groups, by name.
+fn member_of_default(user: &User, key: &str) -> Option<String> {
+    default_group(&user.groups, key).map(|g| g.name.clone())
+}
+
+/// The account id an invitation's answer names.
+fn invited_account(response: &roster_sdk::http::Response) -> Option<String> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Invited {
+        account_id: String,
+    }
+    #[derive(Deserialize)]
+    struct Answer {
+        data: Vec<Invited>,
+    }
+    let answer: Answer = response.json().ok()?;
+    answer.data.into_iter().next().map(|i| i.account_id)
+}
+
+/// Checks that an id can be one path segment.
+fn plain_id(field: &str, value: &str) -> Result<()> {
+    let valid = !value.is_empty()
+        && value.len() <= 128
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::config(
+            field,
+            format_args!("`{value}` is not an id: use only letters, digits, `-` and `_`"),
+        ))
+    }
+}
+
+/// Whether a value has the shape of a cloud id (a UUID).
+fn is_cloud_id(value: &str) -> bool {
+    value.len() == 36
+        && value.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+roster_sdk::export_connector!(Connector);
