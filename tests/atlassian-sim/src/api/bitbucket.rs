@@ -417,10 +417,12 @@ impl Paging {
     }
 
     /// The page of `items` (an iterator over everything that matches),
-    /// with `size` and links to the neighbouring pages at `url`.
-    fn page<T>(
+    /// each built with `build`, with `size` and links to the neighbouring
+    /// pages at `url`. Only the page's items are built.
+    fn page<I, T>(
         &self,
-        items: impl Iterator<Item = T>,
+        items: impl Iterator<Item = I>,
+        build: impl Fn(I) -> T,
         url: &str,
         params: &HashMap<String, String>,
     ) -> Page<T> {
@@ -429,7 +431,7 @@ impl Paging {
         let mut values = Vec::with_capacity(self.pagelen);
         for item in items {
             if size >= first && values.len() < self.pagelen {
-                values.push(item);
+                values.push(build(item));
             }
             size += 1;
         }
@@ -557,9 +559,8 @@ async fn members(
     let items = org
         .people
         .iter()
-        .filter(|p| is_member(p, &granting) && wanted(p))
-        .map(|p| builder.membership(p));
-    respond::ok(&paging.page(items, &url, &params))
+        .filter(|p| is_member(p, &granting) && wanted(p));
+    respond::ok(&paging.page(items, |p| builder.membership(p), &url, &params))
 }
 
 /// `GET /2.0/workspaces/{workspace}/members/{member}`.
@@ -614,9 +615,8 @@ async fn permissions(
             wanted
                 .as_deref()
                 .is_none_or(|w| permission(&org, p, builder.site_admins) == w)
-        })
-        .map(|p| builder.membership(p));
-    respond::ok(&paging.page(items, &url, &params))
+        });
+    respond::ok(&paging.page(items, |p| builder.membership(p), &url, &params))
 }
 
 /// `GET /2.0/users/{account_id or {uuid}}`.
