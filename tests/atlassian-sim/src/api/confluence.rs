@@ -96,7 +96,7 @@ fn account(org: &crate::model::Org, params: &Params) -> Result<usize, Response> 
 
 /// The person with account id `id`, if Confluence knows them, or v1's 404.
 fn known_person(org: &crate::model::Org, id: &str) -> Result<usize, Response> {
-    org.position(id)
+    site::directory_person(org, id)
         .filter(|&p| views::known(&org.people[p]))
         .ok_or_else(|| not_found(&format!("No user found with accountId: {id}")))
 }

@@ -118,7 +118,7 @@ fn account(org: &crate::model::Org, params: &Params) -> Result<usize, Response> 
     let id = params
         .non_empty("accountId")
         .ok_or_else(|| respond::jira_error(400, "The 'accountId' query parameter is required."))?;
-    org.position(id).ok_or_else(|| {
+    site::directory_person(org, id).ok_or_else(|| {
         respond::jira_error(
             404,
             &format!("The user with account ID '{id}' does not exist."),

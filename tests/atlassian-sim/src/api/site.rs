@@ -70,6 +70,47 @@ pub fn caller(shared: &Shared, headers: &axum::http::HeaderMap) -> Result<Caller
     })
 }
 
+/// Whether person `p` is in the organisation's directory (not removed
+/// through the Admin API): Jira and Confluence see only those.
+pub fn in_directory(org: &Org, p: usize) -> bool {
+    !org.removed.contains(&p)
+}
+
+/// The person with account id `id`, if in the directory.
+pub fn directory_person(org: &Org, id: &str) -> Option<usize> {
+    org.position(id).filter(|&p| in_directory(org, p))
+}
+
+/// The people in the directory, in directory order, with their indexes.
+pub fn directory(org: &Org) -> impl Iterator<Item = (usize, &Person)> {
+    org.people
+        .iter()
+        .enumerate()
+        .filter(|&(p, _)| in_directory(org, p))
+}
+
+/// Up to `limit` people of the directory from position `start`, found
+/// without walking the people before it: O(page + people removed).
+pub fn directory_page(org: &Org, start: usize, limit: usize) -> impl Iterator<Item = &Person> {
+    // The index of the start-th person in the directory: step over each
+    // removed person at or before it.
+    let mut first = start;
+    for &r in &org.removed {
+        if r <= first {
+            first += 1;
+        } else {
+            break;
+        }
+    }
+    org.people
+        .iter()
+        .enumerate()
+        .skip(first)
+        .filter(|&(p, _)| in_directory(org, p))
+        .take(limit)
+        .map(|(_, person)| person)
+}
+
 /// Whether `person` can use `product` now: holds it and can sign in.
 pub fn can_use(org: &Org, person: &Person, product: ProductKey) -> bool {
     person.is_enabled() && org.access(person, product).is_some()
@@ -215,25 +256,33 @@ pub fn visible_email(person: &Person) -> Option<&str> {
 }
 
 /// A person's avatar of one size, written straight into the answer.
-pub struct Avatar<'a> {
-    /// Whose.
-    pub person: &'a Person,
+#[derive(Debug, Clone, Copy)]
+pub struct Avatar {
+    /// Which of the default avatars (1 to 6).
+    variant: usize,
     /// Pixels (16, 24, 32, 48).
-    pub size: u16,
+    size: u16,
 }
 
-impl fmt::Display for Avatar<'_> {
+impl Avatar {
+    /// `person`'s avatar in each of `sizes`.
+    pub fn sizes<const N: usize>(person: &Person, sizes: [u16; N]) -> [Avatar; N] {
+        let variant = stable(person, 6) + 1;
+        sizes.map(|size| Avatar { variant, size })
+    }
+}
+
+impl fmt::Display for Avatar {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "https://avatar-management--avatars.us-west-2.prod.public.atl-paas.net/default-avatar-{}.png?size={}",
-            stable(self.person, 6) + 1,
-            self.size
+            self.variant, self.size
         )
     }
 }
 
-impl serde::Serialize for Avatar<'_> {
+impl serde::Serialize for Avatar {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
     }
@@ -303,6 +352,29 @@ mod tests {
         assert_eq!(window(10, 10, 4), 10..10);
         assert_eq!(window(10, 50, 4), 10..10);
         assert_eq!(window(10, 3, usize::MAX), 3..10);
+    }
+
+    #[test]
+    fn directory_pages_step_over_removed_people() {
+        let now = time::macros::datetime!(2026-11-24 12:00 UTC);
+        let mut org = crate::generate::organisation(3, 40, now);
+        for p in [0, 2, 3, 10, 39] {
+            org.remove_from_directory(p);
+        }
+        let all: Vec<&str> = directory(&org)
+            .map(|(_, p)| p.account_id.as_str())
+            .collect();
+        assert_eq!(all.len(), 35);
+        for start in 0..37 {
+            for limit in [0, 1, 4, 50] {
+                let page: Vec<&str> = directory_page(&org, start, limit)
+                    .map(|p| p.account_id.as_str())
+                    .collect();
+                let from = start.min(all.len());
+                let to = (start + limit).min(all.len());
+                assert_eq!(page, all[from..to], "start {start}, limit {limit}");
+            }
+        }
     }
 
     #[test]

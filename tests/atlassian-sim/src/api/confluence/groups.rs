@@ -110,10 +110,8 @@ async fn members(
     let g = group(&org, Some(&group_id))?;
     let mut total = 0;
     let mut results = Vec::new();
-    for p in org
-        .people
-        .iter()
-        .filter(|p| p.groups.contains(&g) && p.status != Status::Suspended)
+    for (_, p) in site::directory(&org)
+        .filter(|(_, p)| p.groups.contains(&g) && p.status != Status::Suspended)
     {
         if total >= start && results.len() < limit {
             results.push(User::of(&org, base, p, &params));

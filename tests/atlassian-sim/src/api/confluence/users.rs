@@ -106,7 +106,7 @@ async fn search(
     let org = shared.org();
     let mut total = 0;
     let mut results = Vec::new();
-    for p in org.people.iter().filter(|p| filter.admits(&org, p)) {
+    for (_, p) in site::directory(&org).filter(|(_, p)| filter.admits(&org, p)) {
         if total >= start && results.len() < limit {
             results.push(SearchResult::of(&org, base, p, &params));
         }

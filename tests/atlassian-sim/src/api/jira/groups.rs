@@ -148,10 +148,8 @@ async fn members(
     let g = group(&org, &params)?;
     let mut total = 0;
     let mut values = Vec::new();
-    for p in org
-        .people
-        .iter()
-        .filter(|p| p.groups.contains(&g) && (inactive || super::views::active(p)))
+    for (_, p) in site::directory(&org)
+        .filter(|(_, p)| p.groups.contains(&g) && (inactive || super::views::active(p)))
     {
         if total >= start && values.len() < max {
             values.push(User::details(base, p));
@@ -186,7 +184,7 @@ async fn add(
         .ok_or_else(|| respond::jira_error(400, "The 'accountId' of the user is required."))?;
     let mut org = shared.org_mut();
     let g = group(&org, &params)?;
-    let p = org.position(&id).ok_or_else(|| {
+    let p = site::directory_person(&org, &id).ok_or_else(|| {
         respond::jira_error(
             404,
             "Specified user does not exist or you do not have required permissions",

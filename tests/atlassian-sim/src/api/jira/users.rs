@@ -49,8 +49,7 @@ async fn all_users(
     let max = number(&params, "maxResults", 50)?.min(MAX_PAGE);
     let base = shared.urls.site.as_str();
     let org = shared.org();
-    let page: Vec<User> = org.people[site::window(org.people.len(), start, max)]
-        .iter()
+    let page: Vec<User> = site::directory_page(&org, start, max)
         .map(|p| User::of(base, p))
         .collect();
     respond::ok(&page)
@@ -135,9 +134,8 @@ async fn search(
     let max = number(&params, "maxResults", 50)?.min(SEARCH_WINDOW);
     let base = shared.urls.site.as_str();
     let org = shared.org();
-    let page: Vec<User> = org
-        .people
-        .iter()
+    let page: Vec<User> = site::directory(&org)
+        .map(|(_, p)| p)
         .filter(|p| {
             // No user properties are stored: a property query matches none.
             property.is_none()
@@ -315,7 +313,10 @@ async fn create(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
     };
     let base = shared.urls.site.as_str();
     let mut org = shared.org_mut();
-    if let Some(person) = org.person_by_email(&email) {
+    let existing = org
+        .person_by_email(&email)
+        .filter(|p| site::directory_person(&org, &p.account_id).is_some());
+    if let Some(person) = existing {
         if person.removed_from_jira || views::roles_of(&org, person).next().is_none() {
             return Err(respond::jira_error(
                 400,

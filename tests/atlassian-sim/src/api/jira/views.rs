@@ -21,25 +21,25 @@ pub fn roles_of<'o>(org: &'o Org, person: &'o Person) -> impl Iterator<Item = Pr
 
 /// The four avatar sizes Jira lists.
 #[derive(Serialize)]
-pub struct Avatars<'a> {
+pub struct Avatars {
     #[serde(rename = "48x48")]
-    large: Avatar<'a>,
+    large: Avatar,
     #[serde(rename = "24x24")]
-    small: Avatar<'a>,
+    small: Avatar,
     #[serde(rename = "16x16")]
-    tiny: Avatar<'a>,
+    tiny: Avatar,
     #[serde(rename = "32x32")]
-    medium: Avatar<'a>,
+    medium: Avatar,
 }
 
-impl<'a> Avatars<'a> {
-    fn of(person: &'a Person) -> Self {
-        let at = |size| Avatar { person, size };
+impl Avatars {
+    fn of(person: &Person) -> Self {
+        let [large, small, tiny, medium] = Avatar::sizes(person, [48, 24, 16, 32]);
         Avatars {
-            large: at(48),
-            small: at(24),
-            tiny: at(16),
-            medium: at(32),
+            large,
+            small,
+            tiny,
+            medium,
         }
     }
 }
@@ -62,7 +62,7 @@ pub struct User<'a> {
     account_type: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     email_address: Option<&'a str>,
-    avatar_urls: Avatars<'a>,
+    avatar_urls: Avatars,
     display_name: &'a str,
     active: bool,
     time_zone: &'static str,
