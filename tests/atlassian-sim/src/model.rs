@@ -359,9 +359,12 @@ impl Org {
     /// Whether `person` is a managed account: their email is on the
     /// organisation's verified domain.
     pub fn is_managed(&self, person: &Person) -> bool {
+        let domain = self.domain.as_bytes();
         person.email.as_deref().is_some_and(|e| {
-            e.rsplit_once('@')
-                .is_some_and(|(_, d)| d.eq_ignore_ascii_case(&self.domain))
+            let e = e.as_bytes();
+            e.len() > domain.len() + 1
+                && e[e.len() - domain.len() - 1] == b'@'
+                && e[e.len() - domain.len()..].eq_ignore_ascii_case(domain)
         })
     }
 

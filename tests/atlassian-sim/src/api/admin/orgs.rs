@@ -2,7 +2,7 @@
 //! accounts (`GET /v1/orgs/{orgId}/users`) and one person's last-active
 //! dates.
 
-use super::wire::{self, Day, Iso, PageLinks};
+use super::wire::{self, Day, Iso, Joined, PageLinks};
 use super::{authenticate, authorise, cursor_page, host_url, invalid_cursor, resource_ari};
 use crate::model::{AccountType, Org, ProductKey};
 use crate::respond::{self, Reply};
@@ -14,6 +14,9 @@ use std::sync::Arc;
 
 /// Accounts per page of `GET /v1/orgs/{orgId}/users`.
 const USERS_PAGE: usize = 100;
+
+/// Where avatars are, before the account id.
+const AVATARS: &str = "https://avatar-management.services.atlassian.com/";
 
 /// `{"self": url}`.
 #[derive(Serialize)]
@@ -125,22 +128,29 @@ struct ManagedAccount<'a> {
     account_type: &'static str,
     account_status: &'static str,
     name: &'a str,
-    picture: String,
+    picture: Joined<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     email: Option<&'a str>,
     access_billable: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     last_active: Option<Iso>,
-    product_access: Vec<ProductUse>,
-    links: SelfLink,
+    product_access: Vec<ProductUse<'a>>,
+    links: JoinedSelf<'a>,
+}
+
+/// `{"self": url}`, the url in two parts.
+#[derive(Serialize)]
+struct JoinedSelf<'a> {
+    #[serde(rename = "self")]
+    this: Joined<'a>,
 }
 
 /// A product a managed account holds (v1 `Product`).
 #[derive(Serialize)]
-struct ProductUse {
+struct ProductUse<'a> {
     key: &'static str,
     name: &'static str,
-    url: String,
+    url: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     last_active: Option<Iso>,
 }
@@ -173,7 +183,7 @@ pub(super) async fn managed_accounts(
     };
     let found = cursor_page(org.people.len(), start, USERS_PAGE, managed);
     let urls = ProductKey::ALL.map(|k| host_url(&shared, &org, k));
-    let base = format!("{}/admin/v1/orgs/{}/users", shared.urls.admin, org.id);
+    let base = format!("{}/admin/v1/orgs/{}/users/", shared.urls.admin, org.id);
     let data = found
         .items
         .iter()
@@ -185,7 +195,7 @@ pub(super) async fn managed_accounts(
                 .map(|k| ProductUse {
                     key: k.admin_key(),
                     name: k.name(),
-                    url: urls[k.index()].clone(),
+                    url: &urls[k.index()],
                     last_active: person.last_active_in(k).map(Iso),
                 })
                 .collect();
@@ -194,30 +204,30 @@ pub(super) async fn managed_accounts(
                 account_type: person.account_type.as_str(),
                 account_status: super::account_status(person),
                 name: &person.name,
-                picture: format!(
-                    "https://avatar-management.services.atlassian.com/{}/128",
-                    person.account_id
-                ),
+                picture: Joined(AVATARS, &person.account_id),
                 email: person.email.as_deref(),
                 access_billable: ProductKey::ALL
                     .into_iter()
                     .any(|k| org.is_billable(person, k)),
                 last_active: person.last_active.iter().flatten().max().copied().map(Iso),
                 product_access,
-                links: SelfLink {
-                    this: format!("{base}/{}", person.account_id),
+                links: JoinedSelf {
+                    this: Joined(&base, &person.account_id),
                 },
             }
         })
         .collect();
-    respond::ok(&UserPage {
-        data,
-        links: PageLinks {
-            this: Some(respond::cursor(start)),
-            prev: found.prev.map(respond::cursor),
-            next: found.next.map(respond::cursor),
+    wire::ok_sized(
+        &UserPage {
+            data,
+            links: PageLinks {
+                this: Some(respond::cursor(start)),
+                prev: found.prev.map(respond::cursor),
+                next: found.next.map(respond::cursor),
+            },
         },
-    })
+        found.items.len() * 1_024 + 512,
+    )
 }
 
 /// One product's last activity (v1 `UserProductLastActive`).

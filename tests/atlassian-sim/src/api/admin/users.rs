@@ -12,7 +12,7 @@
 //! as `id` and `lastActiveTimestamp` when the person was ever active there
 //! and [`crate::Behaviour::search_last_active`] is on.
 
-use super::wire::{self, CursorLinks, Iso};
+use super::wire::{self, CursorLinks, Iso, Joined};
 use super::{
     account_status, authorise, check_directory, cursor_page, invalid_body, invalid_cursor, member,
     resource_ari, v2_status,
@@ -24,7 +24,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 use std::sync::Arc;
 
 /// Page size of `POST .../users/search` when none is asked for.
@@ -350,15 +350,18 @@ impl<'a> View<'a> {
         }
     }
 
+    /// The products person `p` holds.
+    fn held(&self, p: usize) -> impl Iterator<Item = ProductKey> + '_ {
+        let person = &self.org.people[p];
+        ProductKey::ALL
+            .into_iter()
+            .filter(move |&k| self.org.access(person, k).is_some())
+    }
+
     /// The user object of person `p`.
     fn user(&self, p: usize) -> User<'_> {
         let org = self.org;
         let person = &org.people[p];
-        let held = || {
-            ProductKey::ALL
-                .into_iter()
-                .filter(move |&k| org.access(person, k).is_some())
-        };
         User {
             account_id: &person.account_id,
             account_type: person.account_type.as_str(),
@@ -379,36 +382,61 @@ impl<'a> View<'a> {
             mfa_enabled: mfa_enabled(org, p),
             platform_roles: self.expand.platform_roles.then(|| platform_roles(org, p)),
             counts: self.expand.counts.then(|| Counts {
-                resources: held().count(),
+                resources: self.held(p).count(),
             }),
-            product_access: self.expand.product_access.then(|| {
-                held()
-                    .map(|k| ProductAccess {
-                        key: k.key(),
-                        id: &self.aris[k.index()],
-                        last_active_timestamp: person
-                            .last_active_in(k)
-                            .filter(|_| self.last_active)
-                            .map(Iso),
-                    })
-                    .collect()
-            }),
-            groups: self.expand.groups.then(|| {
-                person
-                    .groups
-                    .iter()
-                    .map(|&g| GroupRef {
-                        id: &org.groups[g].id,
-                        name: &org.groups[g].name,
-                    })
-                    .collect()
+            product_access: self
+                .expand
+                .product_access
+                .then_some(Products { view: self, p }),
+            groups: self.expand.groups.then_some(Groups {
+                org,
+                groups: &person.groups,
             }),
             deactivated_on: None,
             for_deletion: org.deleting.contains(&p),
             links: SelfLink {
-                this: format!("{}{}", self.self_base, person.account_id),
+                this: Joined(&self.self_base, &person.account_id),
             },
         }
+    }
+}
+
+/// `productAccess`: the products a person holds, written as they are
+/// found.
+struct Products<'a> {
+    view: &'a View<'a>,
+    p: usize,
+}
+
+impl Serialize for Products<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let view = self.view;
+        let person = &view.org.people[self.p];
+        s.collect_seq(view.held(self.p).map(|k| {
+            ProductAccess {
+                key: k.key(),
+                id: &view.aris[k.index()],
+                last_active_timestamp: person
+                    .last_active_in(k)
+                    .filter(|_| view.last_active)
+                    .map(Iso),
+            }
+        }))
+    }
+}
+
+/// `groups`: a person's groups, written as they are found.
+struct Groups<'a> {
+    org: &'a Org,
+    groups: &'a [usize],
+}
+
+impl Serialize for Groups<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.groups.iter().map(|&g| GroupRef {
+            id: &self.org.groups[g].id,
+            name: &self.org.groups[g].name,
+        }))
     }
 }
 
@@ -434,12 +462,12 @@ struct User<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     counts: Option<Counts>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    product_access: Option<Vec<ProductAccess<'a>>>,
+    product_access: Option<Products<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    groups: Option<Vec<GroupRef<'a>>>,
+    groups: Option<Groups<'a>>,
     deactivated_on: Option<Iso>,
     for_deletion: bool,
-    links: SelfLink,
+    links: SelfLink<'a>,
 }
 
 #[derive(Serialize)]
@@ -463,9 +491,9 @@ struct GroupRef<'a> {
 }
 
 #[derive(Serialize)]
-struct SelfLink {
+struct SelfLink<'a> {
     #[serde(rename = "self")]
-    this: String,
+    this: Joined<'a>,
 }
 
 #[derive(Serialize)]
@@ -483,10 +511,18 @@ fn page(shared: &Shared, directory_id: &str, search: Search, limit: usize) -> Re
         filter.keeps(&org, p)
     });
     let view = View::new(shared, &org, filter.expand);
-    respond::ok(&Page {
-        data: found.items.iter().map(|&p| view.user(p)).collect(),
-        links: found.links(filter.start),
-    })
+    let per_user = if filter.expand.product_access || filter.expand.groups {
+        1_280
+    } else {
+        640
+    };
+    wire::ok_sized(
+        &Page {
+            data: found.items.iter().map(|&p| view.user(p)).collect(),
+            links: found.links(filter.start),
+        },
+        found.items.len() * per_user + 512,
+    )
 }
 
 /// `POST /admin/v2/orgs/{orgId}/directories/{directoryId}/users/search`.

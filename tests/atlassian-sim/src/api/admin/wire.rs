@@ -7,28 +7,52 @@ use serde::{Serialize, Serializer};
 use std::fmt;
 use time::{Date, OffsetDateTime, UtcOffset};
 
+/// Writes the last `out.len()` decimal digits of `n` into `out`.
+fn digits(out: &mut [u8], n: u32) {
+    let mut n = n;
+    for slot in out.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+}
+
+/// `YYYY-MM-DD` into the first ten bytes of `out` (years 0 to 9999).
+fn write_day(out: &mut [u8], day: Date) {
+    digits(&mut out[0..4], day.year().clamp(0, 9999) as u32);
+    out[4] = b'-';
+    digits(&mut out[5..7], u32::from(u8::from(day.month())));
+    out[7] = b'-';
+    digits(&mut out[8..10], u32::from(day.day()));
+}
+
 /// A moment as ISO 8601 in UTC, seconds precision
-/// (`2026-07-30T12:00:00Z`).
+/// (`2026-07-30T12:00:00Z`). Serialised from a stack buffer: answers
+/// carry many of these.
 #[derive(Debug, Clone, Copy)]
 pub struct Iso(pub OffsetDateTime);
 
+impl Iso {
+    fn bytes(self) -> [u8; 20] {
+        let t = self.0.to_offset(UtcOffset::UTC);
+        let mut out = *b"0000-00-00T00:00:00Z";
+        write_day(&mut out, t.date());
+        digits(&mut out[11..13], u32::from(t.hour()));
+        digits(&mut out[14..16], u32::from(t.minute()));
+        digits(&mut out[17..19], u32::from(t.second()));
+        out
+    }
+}
+
 impl fmt::Display for Iso {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let t = self.0.to_offset(UtcOffset::UTC);
-        write!(
-            f,
-            "{}T{:02}:{:02}:{:02}Z",
-            Day(t.date()),
-            t.hour(),
-            t.minute(),
-            t.second()
-        )
+        f.write_str(std::str::from_utf8(&self.bytes()).map_err(|_| fmt::Error)?)
     }
 }
 
 impl Serialize for Iso {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        let bytes = self.bytes();
+        s.serialize_str(std::str::from_utf8(&bytes).map_err(serde::ser::Error::custom)?)
     }
 }
 
@@ -36,22 +60,35 @@ impl Serialize for Iso {
 #[derive(Debug, Clone, Copy)]
 pub struct Day(pub Date);
 
+impl Day {
+    fn bytes(self) -> [u8; 10] {
+        let mut out = [0; 10];
+        write_day(&mut out, self.0);
+        out
+    }
+}
+
 impl fmt::Display for Day {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let d = self.0;
-        write!(
-            f,
-            "{:04}-{:02}-{:02}",
-            d.year(),
-            u8::from(d.month()),
-            d.day()
-        )
+        f.write_str(std::str::from_utf8(&self.bytes()).map_err(|_| fmt::Error)?)
     }
 }
 
 impl Serialize for Day {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        let bytes = self.bytes();
+        s.serialize_str(std::str::from_utf8(&bytes).map_err(serde::ser::Error::custom)?)
+    }
+}
+
+/// Two strings serialised as one, without joining them first (a link
+/// base and an id, say).
+#[derive(Debug, Clone, Copy)]
+pub struct Joined<'a>(pub &'a str, pub &'a str);
+
+impl Serialize for Joined<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("{}{}", self.0, self.1))
     }
 }
 
@@ -93,6 +130,16 @@ pub struct PageLinks {
     /// The page after, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
+}
+
+/// `200 OK` with `body` serialised into a buffer of `capacity` bytes
+/// reserved up front, sparing large pages the copies of a growing buffer.
+pub fn ok_sized<T: Serialize>(body: &T, capacity: usize) -> crate::respond::Reply {
+    let mut bytes = Vec::with_capacity(capacity);
+    match serde_json::to_writer(&mut bytes, body) {
+        Ok(()) => Ok(crate::respond::raw_json(200, bytes)),
+        Err(_) => crate::respond::ok(body),
+    }
 }
 
 /// A JSON request body; an empty body reads as `{}`.
