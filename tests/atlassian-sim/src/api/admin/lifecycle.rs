@@ -130,7 +130,9 @@ pub(super) async fn remove_v2(
     remove(&shared, &account_id, super::user_not_found)
 }
 
-/// The body of the v2 invitation.
+/// The body of the v2 invitation. `sendNotification` and
+/// `notificationText` are accepted and have no effect: the simulator sends
+/// no mail.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Invitation {
@@ -139,10 +141,6 @@ struct Invitation {
     permission_rules: Vec<PermissionRule>,
     #[serde(default)]
     additional_groups: Vec<String>,
-    #[serde(default, rename = "sendNotification")]
-    _send_notification: Option<bool>,
-    #[serde(default, rename = "notificationText")]
-    _notification_text: Option<String>,
 }
 
 /// A product to grant: a resource (the instance ARI or the workspace id)
