@@ -288,6 +288,28 @@ async fn a_page_exactly_full_is_the_last_one_and_filters_select_as_the_truth_doe
         .map(|u| u["accountId"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(holders, confluence);
+    // The workspace id stands for the same resource (GET, as a query).
+    let workspace = a
+        .sim
+        .org()
+        .product(ProductKey::Confluence)
+        .workspace_id
+        .clone();
+    let (status, listed) = a
+        .get(&format!(
+            "/admin/v2/orgs/{}/directories/-/users?resourceIds={workspace}&limit=100",
+            a.org_id()
+        ))
+        .await;
+    assert_eq!(status, 200);
+    let listed: Vec<&str> = listed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["accountId"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, confluence[..listed.len()]);
+    assert_eq!(listed.len(), confluence.len().min(100));
 
     let (status, count) = a
         .get(&format!(
