@@ -48,6 +48,7 @@ struct Config {
     base_url: Option<String>,
 }
 
+/// A session against one Jira site.
 struct Connector {
     jira: Jira,
     /// The administrator the token belongs to.
