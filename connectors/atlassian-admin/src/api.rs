@@ -85,9 +85,8 @@ pub struct GroupRef {
 }
 
 /// A product instance (`POST /v2/orgs/{orgId}/workspaces`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Deserialize)]
 pub struct Workspace {
-    pub id: String,
     #[serde(default)]
     pub attributes: WorkspaceAttributes,
     #[serde(default, deserialize_with = "nullable")]
@@ -196,7 +195,6 @@ pub struct Admin {
     org_id: String,
     directory: RefCell<Option<String>>,
     groups: RefCell<Option<Vec<GroupRef>>>,
-    workspaces: RefCell<Option<Vec<Workspace>>>,
 }
 
 impl Admin {
@@ -206,7 +204,6 @@ impl Admin {
             org_id,
             directory: RefCell::new(None),
             groups: RefCell::new(None),
-            workspaces: RefCell::new(None),
         }
     }
 
@@ -310,10 +307,52 @@ impl Admin {
             .fetch_json()
     }
 
+    /// One page of the v2 user listing (`GET`, which dry runs may send,
+    /// unlike the search's `POST`).
+    fn list(&self, query: &[(&str, &str)]) -> Result<LinksPage<User>> {
+        Request::get(self.org_url("v2", &["directories", "-", "users"])?)
+            .query(query.iter().copied())
+            .query([("expand", EXPAND.join(","))])
+            .auth(ORG)
+            .fetch_json()
+            .map_err(|e| self.org_errors(e))
+    }
+
     /// The directory member with this email, if any.
     pub fn user_by_email(&self, email: &str) -> Result<Option<User>> {
-        let page = self.search(&json!({ "emails": [email], "limit": 1, "expand": EXPAND }))?;
+        let page = self.list(&[("emails", email), ("limit", "1")])?;
         Ok(page.data.into_iter().next())
+    }
+
+    /// The instance ARI of the first product access `wanted` accepts,
+    /// looking through at most `pages` pages of the directory.
+    pub fn find_resource(
+        &self,
+        pages: usize,
+        wanted: impl Fn(&ProductAccess) -> bool,
+    ) -> Result<Option<String>> {
+        let limit = USERS_PAGE.to_string();
+        let mut cursor: Option<String> = None;
+        for _ in 0..pages {
+            let mut query = vec![("limit", limit.as_str())];
+            if let Some(c) = &cursor {
+                query.push(("cursor", c));
+            }
+            let page = self.list(&query)?;
+            if let Some(found) = page
+                .data
+                .iter()
+                .flat_map(|u| &u.product_access)
+                .find(|p| wanted(p))
+            {
+                return Ok(Some(found.id.clone()));
+            }
+            cursor = page.next_cursor();
+            if cursor.is_none() {
+                break;
+            }
+        }
+        Ok(None)
     }
 
     /// The id of one managed account, to probe the user-management API
@@ -430,11 +469,8 @@ impl Admin {
         Ok(all)
     }
 
-    /// The product instances, every page, fetched once per session.
+    /// The product instances, every page.
     pub fn workspaces(&self) -> Result<Vec<Workspace>> {
-        if let Some(w) = &*self.workspaces.borrow() {
-            return Ok(w.clone());
-        }
         let url = self.org_url("v2", &["workspaces"])?;
         let mut all = Vec::new();
         let mut body = json!({ "limit": WORKSPACES_PAGE });
@@ -452,7 +488,6 @@ impl Admin {
                 None => break,
             }
         }
-        *self.workspaces.borrow_mut() = Some(all.clone());
         Ok(all)
     }
 
@@ -556,7 +591,7 @@ impl Admin {
     }
 
     /// `POST /admin/v2/orgs/{orgId}/users/invite` granting each resource
-    /// (a workspace id) the `atlassian/user` role.
+    /// (a product instance ARI) the `atlassian/user` role.
     pub fn invite(&self, email: &str, resources: &[String]) -> Result<Request> {
         let rules: Vec<Value> = resources
             .iter()

@@ -36,6 +36,10 @@
 //!   `scim_api_key` are configured and the person is synced from the
 //!   identity provider, otherwise through the user-management API's
 //!   `lifecycle/enable` (managed accounts, key without scopes).
+//! - Invitations name each product by its instance ARI, learnt from the
+//!   product access of people in the directory (the workspace listing is
+//!   a `POST`, which dry runs cannot send); reads that must work in dry
+//!   runs use the v2 `GET .../users` listing rather than the search.
 //! - Remove takes the person out of the directory. An account the
 //!   organisation still knows (it keeps last-active dates) but whose
 //!   directory membership is gone is `unchanged`; an account it has never
@@ -320,6 +324,10 @@ impl roster_sdk::Connector for Connector {
     }
 }
 
+/// Directory pages read, at most, to find a product's instance ARI for an
+/// invitation.
+const RESOURCE_PAGES: usize = 10;
+
 /// Roles that use no paid seat.
 const NOT_BILLABLE: [&str; 4] = ["guest", "customer", "contributor", "basic"];
 
@@ -477,18 +485,18 @@ impl Connector {
                 ),
             ));
         }
-        let workspaces = self.admin.workspaces()?;
         let resources = keys
             .iter()
             .map(|key| {
-                workspaces
-                    .iter()
-                    .find(|w| {
-                        w.attributes.type_key.as_deref().map(canonical_key) == Some(key.clone())
-                    })
-                    .map(|w| w.id.clone())
+                self.admin
+                    .find_resource(RESOURCE_PAGES, |p| {
+                        canonical_key(&p.key) == *key && self.on_site(&p.id)
+                    })?
                     .ok_or_else(|| {
-                        Error::NotFound(format!("the organization has no `{key}` product"))
+                        Error::NotFound(format!(
+                            "no one in the first {} people of the directory holds `{key}`, so                              its instance is unknown: grant it to someone first, or check the key",
+                            RESOURCE_PAGES * 100
+                        ))
                     })
             })
             .collect::<Result<Vec<_>>>()?;
