@@ -33,6 +33,18 @@ pub enum SyncError {
         /// The cursor that repeated.
         cursor: String,
     },
+    /// The connector handed back an empty cursor: whether the stream ended
+    /// is ambiguous (an upstream's missing `next` mapped to `""`).
+    #[error(
+        "connector `{connector}`, stream `{stream}`: a page came with an empty cursor; a connector \
+         returns no cursor at the end of a stream; this is a bug in the connector"
+    )]
+    EmptyCursor {
+        /// The connector instance.
+        connector: String,
+        /// The stream.
+        stream: &'static str,
+    },
     /// The store refused (a duplicate id, or SQLite failed).
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -137,62 +149,95 @@ async fn drain_all(
             source,
         };
         loop {
-            let next = match stream {
+            // Each page is checked before it is stored, so that a bad
+            // cursor never becomes a checkpoint.
+            let (rows, next) = match stream {
                 StreamName::Products => {
                     let products = session.products().await.map_err(call_error)?;
-                    store.write_page(run, PageRows::Products(&products), None)?;
-                    items += products.len() as u64;
-                    None
+                    (Rows::Products(products), None)
                 }
                 StreamName::Accounts => {
                     let page = session
                         .accounts(cursor.as_deref())
                         .await
                         .map_err(call_error)?;
-                    store.write_page(
-                        run,
-                        PageRows::Accounts(&page.items),
-                        page.next_cursor.as_deref(),
-                    )?;
-                    items += page.items.len() as u64;
-                    page.next_cursor
+                    (Rows::Accounts(page.items), page.next_cursor)
                 }
                 StreamName::Licenses => {
                     let page = session
                         .licenses(cursor.as_deref())
                         .await
                         .map_err(call_error)?;
-                    store.write_page(
-                        run,
-                        PageRows::Licenses(&page.items),
-                        page.next_cursor.as_deref(),
-                    )?;
-                    items += page.items.len() as u64;
-                    page.next_cursor
+                    (Rows::Licenses(page.items), page.next_cursor)
                 }
                 StreamName::Usage => {
                     let page = session.usage(cursor.as_deref()).await.map_err(call_error)?;
-                    store.write_page(
-                        run,
-                        PageRows::Usage(&page.items),
-                        page.next_cursor.as_deref(),
-                    )?;
-                    items += page.items.len() as u64;
-                    page.next_cursor
+                    (Rows::Usage(page.items), page.next_cursor)
                 }
             };
-            progress.page(&run.connector, stream, items);
-            let Some(next) = next else { break };
-            if !seen.insert(next.clone()) {
-                return Err(SyncError::RepeatedCursor {
-                    connector: run.connector.clone(),
-                    stream: stream.as_str(),
-                    cursor: next,
-                });
+            if let Some(next) = &next {
+                check_cursor(run, stream, &mut seen, next)?;
             }
-            cursor = Some(next);
+            store.write_page(run, rows.as_page(), next.as_deref())?;
+            items += rows.len() as u64;
+            progress.page(&run.connector, stream, items);
+            match next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
         }
         progress.done(&run.connector, stream, items);
+    }
+    Ok(())
+}
+
+/// A page's rows, owned.
+enum Rows {
+    Accounts(Vec<crate::contract::Account>),
+    Products(Vec<crate::contract::Product>),
+    Licenses(Vec<crate::contract::License>),
+    Usage(Vec<crate::contract::Usage>),
+}
+
+impl Rows {
+    fn as_page(&self) -> PageRows<'_> {
+        match self {
+            Rows::Accounts(v) => PageRows::Accounts(v),
+            Rows::Products(v) => PageRows::Products(v),
+            Rows::Licenses(v) => PageRows::Licenses(v),
+            Rows::Usage(v) => PageRows::Usage(v),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Rows::Accounts(v) => v.len(),
+            Rows::Products(v) => v.len(),
+            Rows::Licenses(v) => v.len(),
+            Rows::Usage(v) => v.len(),
+        }
+    }
+}
+
+/// Refuses an empty cursor and a cursor already handed back in this run.
+fn check_cursor(
+    run: &Run,
+    stream: StreamName,
+    seen: &mut HashSet<String>,
+    next: &str,
+) -> Result<(), SyncError> {
+    if next.is_empty() {
+        return Err(SyncError::EmptyCursor {
+            connector: run.connector.clone(),
+            stream: stream.as_str(),
+        });
+    }
+    if !seen.insert(next.to_owned()) {
+        return Err(SyncError::RepeatedCursor {
+            connector: run.connector.clone(),
+            stream: stream.as_str(),
+            cursor: next.to_owned(),
+        });
     }
     Ok(())
 }

@@ -30,6 +30,12 @@ enum Attack {
     EchoSecret,
     /// Logs `count` messages.
     Log,
+    /// Pages whose cursor comes back again: the stream would never end.
+    RepeatCursor,
+    /// A page with an empty cursor instead of none.
+    EmptyCursor,
+    /// Two pages that both list the account `twice`.
+    DuplicateIds,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -99,8 +105,26 @@ impl Connector for Hostile {
         Ok(CheckReport::all_of(&Self::manifest()))
     }
 
-    fn accounts(&self, _cursor: Option<String>) -> Result<Page<Account>> {
+    fn accounts(&self, cursor: Option<String>) -> Result<Page<Account>> {
         let c = &self.0;
+        let named = |id: &str| Account::new(id, AccountStatus::Active, AccountKind::Human);
+        match (&c.attack, cursor.as_deref()) {
+            (Attack::RepeatCursor, at) => {
+                let id = format!("at-{}", at.unwrap_or("start"));
+                return Ok(Page::new(vec![named(&id)], Some("again".into())));
+            }
+            (Attack::EmptyCursor, _) => {
+                return Ok(Page::new(vec![named("one")], Some(String::new())));
+            }
+            (Attack::DuplicateIds, None) => {
+                return Ok(Page::new(
+                    vec![named("once"), named("twice")],
+                    Some("2".into()),
+                ));
+            }
+            (Attack::DuplicateIds, Some(_)) => return Ok(Page::last(vec![named("twice")])),
+            _ => {}
+        }
         let count = c.count.unwrap_or(1);
         let report = match c.attack {
             Attack::Nothing => vec![("outcome".into(), "ok".into())],
@@ -146,6 +170,9 @@ impl Connector for Hostile {
                     roster_sdk::log::info(&format!("hostile message {i}"));
                 }
                 vec![("outcome".into(), "ok".into())]
+            }
+            Attack::RepeatCursor | Attack::EmptyCursor | Attack::DuplicateIds => {
+                unreachable!("answered above")
             }
         };
         let mut account = Account::new("report", AccountStatus::Active, AccountKind::Unknown);
