@@ -285,7 +285,7 @@ impl Gateway {
             drop(permit);
             let retryable = match &outcome {
                 Ok(a) if matches!(a.status, 429 | 503) => Some(
-                    retry::signalled_delay(&a.headers, SystemTime::now())
+                    retry::signalled_delay(&a.headers, a.status == 429, SystemTime::now())
                         .unwrap_or_else(|| retry::backoff(attempt)),
                 ),
                 Err(HttpError::Transport(_)) if idempotent => Some(retry::backoff(attempt)),

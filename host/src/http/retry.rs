@@ -16,8 +16,14 @@ pub const BACKOFF_BASE: Duration = Duration::from_millis(250);
 /// Longest backoff delay when the upstream gives no signal.
 pub const BACKOFF_MAX: Duration = Duration::from_secs(30);
 
-/// The wait an upstream asked for, if it said.
-pub fn signalled_delay(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+/// The wait an upstream asked for, if it said. `X-RateLimit-Reset` counts
+/// only on a 429 (`rate_limited`): the Admin API sends it on every answer,
+/// where it is the end of the rate window, not a wait for a 503.
+pub fn signalled_delay(
+    headers: &HeaderMap,
+    rate_limited: bool,
+    now: SystemTime,
+) -> Option<Duration> {
     let header = |name: &str| headers.get(name)?.to_str().ok().map(str::trim);
     if let Some(value) = header("retry-after") {
         if let Ok(seconds) = value.parse::<u64>() {
@@ -26,6 +32,9 @@ pub fn signalled_delay(headers: &HeaderMap, now: SystemTime) -> Option<Duration>
         if let Ok(at) = httpdate::parse_http_date(value) {
             return Some(at.duration_since(now).unwrap_or(Duration::ZERO));
         }
+    }
+    if !rate_limited {
+        return None;
     }
     let reset = header("x-ratelimit-reset")?;
     let at = parse_reset(reset, now)?;
@@ -100,9 +109,24 @@ mod tests {
             ),
         ];
         for (h, want) in cases {
-            let got = signalled_delay(&headers(h), now).map(|d| d.as_secs());
+            let got = signalled_delay(&headers(h), true, now).map(|d| d.as_secs());
             assert_eq!(got, *want, "{h:?}");
         }
+    }
+
+    #[test]
+    fn a_503_waits_only_for_retry_after() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_785_412_800);
+        let window = headers(&[("x-ratelimit-reset", "2026-07-30T12:01:00Z")]);
+        assert_eq!(signalled_delay(&window, false, now), None);
+        let asked = headers(&[
+            ("retry-after", "3"),
+            ("x-ratelimit-reset", "2026-07-30T12:01:00Z"),
+        ]);
+        assert_eq!(
+            signalled_delay(&asked, false, now),
+            Some(Duration::from_secs(3))
+        );
     }
 
     #[test]
