@@ -1,2 +1,124 @@
-//! Placeholder: the admin connector benchmark.
-fn main() {}
+//! Syncs a 10 000-person Atlassian organisation (accounts, products,
+//! licences, usage) through the host with the organization admin
+//! connector, every answer delayed by a simulated latency, and the user
+//! search without last-active timestamps so that usage fans out to the v1
+//! last-active dates, one request per person. Prints each stream's wall
+//! time and requests (from the simulator's log), and the fan-out's time as
+//! a ratio to its floor: people ÷ concurrency × latency.
+//!
+//! `cargo bench -p roster-tests --bench admin`
+
+use atlassian_sim::{Behaviour, Simulator};
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use roster_tests::harness;
+
+/// People in the simulated organisation (apps and customers included).
+const PEOPLE: usize = 10_000;
+
+/// Requests in flight per upstream.
+const CONCURRENCY: usize = 16;
+
+/// Added to every answer.
+const LATENCY: Duration = Duration::from_millis(20);
+
+/// Runs `step`, prints its time, items and the requests the simulator
+/// answered meanwhile, and returns the time and the requests.
+async fn measure<F: Future<Output = usize>>(
+    sim: &Simulator,
+    label: &str,
+    step: F,
+) -> (Duration, usize) {
+    sim.clear_requests();
+    let start = Instant::now();
+    let items = step.await;
+    let elapsed = start.elapsed();
+    let requests = sim.requests().len();
+    println!(
+        "{label:<34} {:>8.2} s {items:>7} items {requests:>7} requests",
+        elapsed.as_secs_f64(),
+    );
+    (elapsed, requests)
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let behaviour = Behaviour {
+        latency: LATENCY,
+        search_last_active: false,
+        ..Behaviour::default()
+    };
+    let sim = harness::simulator(PEOPLE, 1, behaviour).await;
+    let creds = sim.credentials().clone();
+    let runtime = harness::runtime(CONCURRENCY);
+    let connector = harness::connector(&runtime, "atlassian-admin").await;
+    let config = serde_json::json!({
+        "org_id": creds.org_id,
+        "api_key": creds.org_api_key,
+        "base_url": sim.urls().admin,
+    });
+    let mut session = harness::open(&runtime, &connector, &config).await;
+    println!(
+        "atlassian-admin: {PEOPLE} people, {CONCURRENCY} requests in flight, {} ms latency",
+        LATENCY.as_millis()
+    );
+
+    let whole = Instant::now();
+    let mut total = 0;
+    let (_, n) = measure(&sim, "accounts", async {
+        harness::accounts(&mut session)
+            .await
+            .expect("accounts")
+            .items
+            .len()
+    })
+    .await;
+    total += n;
+    let (_, n) = measure(&sim, "products", async {
+        session.products().await.expect("products").len()
+    })
+    .await;
+    total += n;
+    let (_, n) = measure(&sim, "licences (role fan-out)", async {
+        harness::licenses(&mut session)
+            .await
+            .expect("licences")
+            .items
+            .len()
+    })
+    .await;
+    total += n;
+    let (usage_time, n) = measure(&sim, "usage (last-active fan-out)", async {
+        harness::usage(&mut session)
+            .await
+            .expect("usage")
+            .items
+            .len()
+    })
+    .await;
+    total += n;
+    println!(
+        "{:<34} {:>8.2} s {:>13} {total:>7} requests",
+        "sync",
+        whole.elapsed().as_secs_f64(),
+        ""
+    );
+
+    let members = {
+        let org = sim.org();
+        org.people
+            .iter()
+            .filter(|p| p.account_type == atlassian_sim::AccountType::Atlassian)
+            .count()
+    };
+    let floor = LATENCY.mul_f64(members as f64 / CONCURRENCY as f64);
+    println!(
+        "usage fan-out: {members} people in the directory; floor {members} / {CONCURRENCY} x {} ms \
+         = {:.2} s; measured {:.2} s; ratio {:.2}",
+        LATENCY.as_millis(),
+        floor.as_secs_f64(),
+        usage_time.as_secs_f64(),
+        usage_time.as_secs_f64() / floor.as_secs_f64()
+    );
+}

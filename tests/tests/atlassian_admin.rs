@@ -641,7 +641,7 @@ async fn bad_configs_get_errors_that_say_what_to_fix() {
         .open(&runtime, &missing, Default::default())
         .await
         .err()
-        .expect("refused");
+        .unwrap_or_else(|| panic!("refused"));
     assert!(
         matches!(err, OpenError::Config(_)) && err.to_string().contains("org_id"),
         "{err}"
@@ -654,7 +654,7 @@ async fn bad_configs_get_errors_that_say_what_to_fix() {
         .open(&runtime, &half, Default::default())
         .await
         .err()
-        .expect("refused");
+        .unwrap_or_else(|| panic!("refused"));
     assert!(err.to_string().contains("scim_api_key"), "{err}");
 
     // A key the Admin API rejects.
@@ -715,7 +715,7 @@ async fn bad_configs_get_errors_that_say_what_to_fix() {
         .open(&runtime, &site, Default::default())
         .await
         .err()
-        .expect("refused");
+        .unwrap_or_else(|| panic!("refused"));
     assert!(err.to_string().contains("`site`"), "{err}");
 }
 
