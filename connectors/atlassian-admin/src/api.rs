@@ -94,7 +94,7 @@ pub struct Workspace {
 }
 
 /// A workspace's attributes.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkspaceAttributes {
     #[serde(default)]
@@ -108,21 +108,21 @@ pub struct WorkspaceAttributes {
 }
 
 /// A workspace's relationships: only its entitlements are read.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct Relationships {
     #[serde(default, deserialize_with = "nullable")]
     pub entitlements: Vec<Entitlement>,
 }
 
 /// An entitlement: the plan a workspace is on.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Deserialize)]
 pub struct Entitlement {
     #[serde(default)]
     pub attributes: Option<EntitlementAttributes>,
 }
 
 /// An entitlement's attributes.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EntitlementAttributes {
     #[serde(default)]
