@@ -47,7 +47,10 @@ pub fn runtime(concurrency: usize) -> Runtime {
 /// The built-in connector `id`, loaded.
 pub async fn connector(runtime: &Runtime, id: &str) -> Connector {
     let bytes = builtin::get(id).unwrap_or_else(|| panic!("no built-in connector `{id}`"));
-    runtime.load_bytes(bytes).await.expect("the connector loads")
+    runtime
+        .load_bytes(bytes)
+        .await
+        .expect("the connector loads")
 }
 
 /// Opens a session of `connector` with `config`.
