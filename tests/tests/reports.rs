@@ -1,0 +1,158 @@
+//! The operator's reports against the simulator's ground truth: every
+//! built-in connector synced into a store, then the licence report, the
+//! reclaim candidates and one person compared with the organisation.
+
+use atlassian_sim::{Org, Person, ProductKey, Simulator};
+use roster_host::report::{self, Snapshot};
+use roster_host::store::{RunStatus, Store};
+use roster_host::sync::{self, Silent};
+use roster_tests::harness::{self, NOW};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use time::{Date, Duration};
+
+/// Each built-in connector this test knows how to configure against the
+/// simulator. A built-in it does not know fails the test, so that a new
+/// connector gets its config here.
+fn config(id: &str, sim: &Simulator) -> Value {
+    let (c, urls) = (sim.credentials(), sim.urls());
+    match id {
+        "atlassian-admin" => json!({
+            "org_id": c.org_id, "api_key": c.org_api_key, "base_url": urls.admin,
+        }),
+        "jira" => json!({
+            "site": c.site, "email": c.admin_email, "api_token": c.admin_api_token,
+            "base_url": urls.site,
+        }),
+        other => panic!("no config for the built-in connector `{other}`: add one here"),
+    }
+}
+
+async fn sync_everything(sim: &Simulator, store: &mut Store) {
+    let runtime = harness::runtime(8);
+    for (id, _) in roster_host::builtin::all() {
+        let connector = harness::connector(&runtime, id).await;
+        let mut session = harness::open(&runtime, &connector, &config(id, sim)).await;
+        let synced = sync::sync(store, &mut session, id, false, &Silent)
+            .await
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(synced.run.status, RunStatus::Completed);
+    }
+}
+
+fn today() -> Date {
+    NOW.date()
+}
+
+/// The day `person` last used `product`, per the organisation.
+fn last_day(p: &Person, product: ProductKey) -> Option<Date> {
+    p.last_active_in(product).map(|t| t.date())
+}
+
+fn billable<'a>(org: &'a Org, product: ProductKey) -> impl Iterator<Item = &'a Person> {
+    org.people
+        .iter()
+        .filter(move |p| org.is_billable(p, product))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_equal_the_ground_truth() {
+    let sim = harness::simulator(3_000, 21, Default::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("roster.db")).unwrap();
+    sync_everything(&sim, &mut store).await;
+    let snapshot = Snapshot::load(&store).unwrap();
+    let org = sim.org();
+
+    // Licences per product.
+    let prices = BTreeMap::from([("confluence".to_owned(), 6.40)]);
+    let lines = report::licences(&snapshot, &prices, today());
+    let by_key: BTreeMap<&str, &report::ProductLine> =
+        lines.iter().map(|l| (l.product.as_str(), l)).collect();
+    for product in ProductKey::ALL {
+        let line = by_key
+            .get(product.key())
+            .unwrap_or_else(|| panic!("no line for {}", product.key()));
+        let seats = org.product(product).seats;
+        let holders = org.holders(product).count() as u32;
+        let paid: Vec<&Person> = billable(&org, product).collect();
+        let active_within = |days: i64| {
+            paid.iter()
+                .filter(|p| {
+                    last_day(p, product).is_some_and(|d| d >= today() - Duration::days(days))
+                })
+                .count() as u32
+        };
+        let never = paid
+            .iter()
+            .filter(|p| last_day(p, product).is_none())
+            .count() as u32;
+        assert_eq!(line.seats_bought, Some(seats), "{product:?} seats");
+        assert_eq!(line.assigned, holders, "{product:?} assigned");
+        assert_eq!(line.billable, paid.len() as u32, "{product:?} billable");
+        assert_eq!(
+            line.active_30,
+            active_within(30),
+            "{product:?} active in 30 days"
+        );
+        assert_eq!(
+            line.active_90,
+            active_within(90),
+            "{product:?} active in 90 days"
+        );
+        assert_eq!(line.never_active, never, "{product:?} never active");
+        let expected_cost = (product == ProductKey::Confluence).then(|| 6.40 * f64::from(seats));
+        assert_eq!(line.monthly_cost, expected_cost, "{product:?} cost");
+    }
+
+    // Reclaim candidates: paid seats idle for 60 days or never used.
+    let idle: BTreeSet<(String, String)> = report::inactive(&snapshot, 60, None, today())
+        .into_iter()
+        .map(|h| (h.account_id, h.product))
+        .collect();
+    let expected: BTreeSet<(String, String)> = ProductKey::ALL
+        .into_iter()
+        .flat_map(|product| {
+            billable(&org, product)
+                .filter(move |p| {
+                    last_day(p, product).is_none_or(|d| d < today() - Duration::days(60))
+                })
+                .map(move |p| (p.account_id.clone(), product.key().to_owned()))
+        })
+        .collect();
+    assert_eq!(idle, expected);
+    assert!(!idle.is_empty(), "the organisation has idle seats to find");
+    assert!(
+        lines.iter().all(|l| l.active_30 > 0 && l.never_active > 0),
+        "every product has recent and never-active holders: {lines:?}"
+    );
+
+    // One person: every account of theirs joins into one, across connectors.
+    let people = snapshot.people();
+    let someone = billable(&org, ProductKey::JiraSoftware)
+        .next()
+        .expect("someone holds Jira Software");
+    let person = people
+        .person_of("jira", &someone.account_id)
+        .expect("Jira lists them");
+    assert_eq!(
+        people.person_of("atlassian-admin", &someone.account_id),
+        Some(person),
+        "the admin and Jira accounts are one person"
+    );
+    let connectors: BTreeSet<&str> = people
+        .accounts_of(person)
+        .iter()
+        .map(|&i| snapshot.accounts[i].connector.as_str())
+        .collect();
+    assert_eq!(connectors, BTreeSet::from(["atlassian-admin", "jira"]));
+    for product in ProductKey::ALL {
+        let reported = snapshot
+            .last_active
+            .get(&(someone.account_id.clone(), product.key().to_owned()))
+            .copied();
+        let held_now = org.access(someone, product).is_some();
+        let expected = last_day(someone, product).filter(|_| held_now);
+        assert_eq!(reported, expected, "{product:?}");
+    }
+}
