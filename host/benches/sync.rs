@@ -110,6 +110,10 @@ fn config(sim: &Simulator) -> String {
 }
 
 /// Runs `roster` to completion and returns its peak RSS in KiB.
+#[allow(
+    clippy::zombie_processes,
+    reason = "wait4 reaps the child, to read its resource usage"
+)]
 fn run_roster(dir: &Path, args: &[&str]) -> i64 {
     let child = Command::new(env!("CARGO_BIN_EXE_roster"))
         .current_dir(dir)

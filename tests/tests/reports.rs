@@ -49,7 +49,7 @@ fn last_day(p: &Person, product: ProductKey) -> Option<Date> {
     p.last_active_in(product).map(|t| t.date())
 }
 
-fn billable<'a>(org: &'a Org, product: ProductKey) -> impl Iterator<Item = &'a Person> {
+fn billable(org: &Org, product: ProductKey) -> impl Iterator<Item = &Person> {
     org.people
         .iter()
         .filter(move |p| org.is_billable(p, product))

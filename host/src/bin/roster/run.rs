@@ -135,23 +135,27 @@ pub async fn sync(config: &Path, names: &[String], resume: bool) -> Result<()> {
 
 /// Progress bars on a terminal, plain log lines otherwise.
 struct Reporter {
-    bars: Option<(
-        MultiProgress,
-        Mutex<HashMap<(String, StreamName), ProgressBar>>,
-    )>,
+    bars: Option<Bars>,
+}
+
+/// One bar per connector and stream, under one multi-bar.
+struct Bars {
+    multi: MultiProgress,
+    by_stream: Mutex<HashMap<(String, StreamName), ProgressBar>>,
 }
 
 impl Reporter {
     fn new() -> Reporter {
-        let bars = std::io::stderr()
-            .is_terminal()
-            .then(|| (MultiProgress::new(), Mutex::new(HashMap::new())));
+        let bars = std::io::stderr().is_terminal().then(|| Bars {
+            multi: MultiProgress::new(),
+            by_stream: Mutex::default(),
+        });
         Reporter { bars }
     }
 
     fn bar(&self, connector: &str, stream: StreamName) -> Option<ProgressBar> {
-        let (multi, bars) = self.bars.as_ref()?;
-        let mut bars = bars.lock().unwrap_or_else(|e| e.into_inner());
+        let Bars { multi, by_stream } = self.bars.as_ref()?;
+        let mut bars = by_stream.lock().unwrap_or_else(|e| e.into_inner());
         let bar = bars
             .entry((connector.to_owned(), stream))
             .or_insert_with(|| {
@@ -167,8 +171,8 @@ impl Reporter {
     }
 
     fn finish(&self) {
-        if let Some((multi, _)) = &self.bars {
-            let _ = multi.clear();
+        if let Some(bars) = &self.bars {
+            let _ = bars.multi.clear();
         }
     }
 }
