@@ -1,10 +1,13 @@
 //! End-to-end harness: the Atlassian simulator on loopback, a runtime that
-//! may reach it, a built-in connector opened against it, and page loops
-//! that drain a stream the way a sync does, refusing the paging mistakes a
-//! connector can make.
+//! may reach it, a built-in connector opened against it, page loops that
+//! drain a stream the way a sync does, refusing the paging mistakes a
+//! connector can make, and the dry run → apply → repeat check every
+//! provisioning action must pass.
 
-use atlassian_sim::{Behaviour, SimOptions, Simulator};
-use roster_host::contract::{Account, License, Usage};
+use atlassian_sim::{Behaviour, Org, SimOptions, Simulator};
+use roster_host::contract::{
+    AccessChange, AccessTarget, Account, Action, License, Outcome, OutcomeStatus, Usage,
+};
 use roster_host::{
     BudgetLimits, CallError, Connector, NetworkPolicy, Runtime, RuntimeOptions, Session,
     SessionOptions, builtin,
@@ -104,3 +107,55 @@ macro_rules! drain {
 drain!(accounts, accounts, Account);
 drain!(licenses, licenses, License);
 drain!(usage, usage, Usage);
+
+/// Runs `action` as a dry run, for real, and again: planned without a
+/// write, applied with the change `done` sees, then unchanged. Returns the
+/// applied outcome.
+pub async fn plan_apply_repeat(
+    sim: &Simulator,
+    session: &mut Session,
+    action: Action,
+    done: impl Fn(&Org) -> bool,
+) -> Outcome {
+    assert!(!done(&sim.org()), "{action:?}: not done before");
+    sim.clear_requests();
+    let planned = session.provision(&action, true).await.expect("dry run");
+    assert_eq!(planned.status, OutcomeStatus::Planned, "{action:?}");
+    assert!(!planned.requests.is_empty());
+    assert!(
+        sim.requests().iter().all(|r| !r.is_write()),
+        "{action:?}: a dry run writes nothing"
+    );
+    assert!(!done(&sim.org()), "{action:?}: not done by the dry run");
+
+    let applied = session.provision(&action, false).await.expect("apply");
+    assert_eq!(applied.status, OutcomeStatus::Applied, "{action:?}");
+    let sent = |o: &Outcome| {
+        o.requests
+            .iter()
+            .map(|r| (r.method.clone(), r.url.clone(), r.body.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(sent(&applied), sent(&planned), "{action:?}: as planned");
+    assert!(done(&sim.org()), "{action:?}: done");
+
+    sim.clear_requests();
+    let repeated = session.provision(&action, false).await.expect("repeat");
+    assert_eq!(
+        repeated.status,
+        OutcomeStatus::Unchanged,
+        "{action:?}: {}",
+        repeated.summary
+    );
+    assert!(repeated.requests.is_empty());
+    assert!(sim.requests().iter().all(|r| !r.is_write()));
+    applied
+}
+
+/// A grant or revoke of `target` for `account_id`.
+pub fn change(account_id: &str, target: AccessTarget) -> AccessChange {
+    AccessChange {
+        account_id: account_id.to_owned(),
+        target,
+    }
+}

@@ -7,11 +7,11 @@ use atlassian_sim::{
     AccountType, Behaviour, Org, Person, ProductKey, RateLimit, Simulator, Status,
 };
 use roster_host::contract::{
-    AccessChange, AccessTarget, AccountKind, AccountStatus, Action, ConnectorError, DataStream,
-    Instant, Invitation, Outcome, OutcomeStatus,
+    AccessTarget, AccountKind, AccountStatus, Action, ConnectorError, DataStream, Instant,
+    Invitation,
 };
 use roster_host::{CallError, OpenError, Session};
-use roster_tests::harness;
+use roster_tests::harness::{self, change, plan_apply_repeat};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -319,57 +319,6 @@ async fn without_search_timestamps_usage_comes_by_day_from_one_request_per_perso
         .collect();
     assert_eq!(got.len(), usage.items.len(), "no usage twice");
     assert_eq!(got, want);
-}
-
-/// Runs `action` as a dry run, for real, and again: planned without a
-/// write, applied with the change `done` sees, then unchanged. Returns the
-/// applied outcome.
-async fn plan_apply_repeat(
-    sim: &Simulator,
-    session: &mut Session,
-    action: Action,
-    done: impl Fn(&Org) -> bool,
-) -> Outcome {
-    assert!(!done(&sim.org()), "{action:?}: not done before");
-    sim.clear_requests();
-    let planned = session.provision(&action, true).await.expect("dry run");
-    assert_eq!(planned.status, OutcomeStatus::Planned, "{action:?}");
-    assert!(!planned.requests.is_empty());
-    assert!(
-        sim.requests().iter().all(|r| !r.is_write()),
-        "{action:?}: a dry run writes nothing"
-    );
-    assert!(!done(&sim.org()), "{action:?}: not done by the dry run");
-
-    let applied = session.provision(&action, false).await.expect("apply");
-    assert_eq!(applied.status, OutcomeStatus::Applied, "{action:?}");
-    let sent = |o: &Outcome| {
-        o.requests
-            .iter()
-            .map(|r| (r.method.clone(), r.url.clone(), r.body.clone()))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(sent(&applied), sent(&planned), "{action:?}: as planned");
-    assert!(done(&sim.org()), "{action:?}: done");
-
-    sim.clear_requests();
-    let repeated = session.provision(&action, false).await.expect("repeat");
-    assert_eq!(
-        repeated.status,
-        OutcomeStatus::Unchanged,
-        "{action:?}: {}",
-        repeated.summary
-    );
-    assert!(repeated.requests.is_empty());
-    assert!(sim.requests().iter().all(|r| !r.is_write()));
-    applied
-}
-
-fn change(account_id: &str, target: AccessTarget) -> AccessChange {
-    AccessChange {
-        account_id: account_id.to_owned(),
-        target,
-    }
 }
 
 /// The simulated products whose every seat is taken.

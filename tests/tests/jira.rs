@@ -4,11 +4,11 @@
 
 use atlassian_sim::{AccountType, Behaviour, Org, Person, ProductKey, RateLimit, Simulator};
 use roster_host::contract::{
-    AccessChange, AccessTarget, AccountKind, AccountStatus, Action, ActionKind, ConnectorError,
-    DataStream, Invitation, Outcome, OutcomeStatus,
+    AccessTarget, AccountKind, AccountStatus, Action, ActionKind, ConnectorError, DataStream,
+    Invitation,
 };
 use roster_host::{CallError, OpenError, Session};
-use roster_tests::harness::{self, Drained};
+use roster_tests::harness::{self, Drained, change, plan_apply_repeat};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
@@ -250,57 +250,6 @@ async fn paging_ends_exactly_at_a_full_last_page() {
         .map(|i| (i * PAGE_SIZE).to_string())
         .collect();
     assert_eq!(starts, want);
-}
-
-/// Runs `action` as a dry run, for real, and again: planned without a
-/// write, applied with the change `done` sees, then unchanged. Returns the
-/// applied outcome.
-async fn plan_apply_repeat(
-    sim: &Simulator,
-    session: &mut Session,
-    action: Action,
-    done: impl Fn(&Org) -> bool,
-) -> Outcome {
-    assert!(!done(&sim.org()), "{action:?}: not done before");
-    sim.clear_requests();
-    let planned = session.provision(&action, true).await.expect("dry run");
-    assert_eq!(planned.status, OutcomeStatus::Planned, "{action:?}");
-    assert!(!planned.requests.is_empty());
-    assert!(
-        sim.requests().iter().all(|r| !r.is_write()),
-        "{action:?}: a dry run writes nothing"
-    );
-    assert!(!done(&sim.org()), "{action:?}: not done by the dry run");
-
-    let applied = session.provision(&action, false).await.expect("apply");
-    assert_eq!(applied.status, OutcomeStatus::Applied, "{action:?}");
-    let sent = |o: &Outcome| {
-        o.requests
-            .iter()
-            .map(|r| (r.method.clone(), r.url.clone(), r.body.clone()))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(sent(&applied), sent(&planned), "{action:?}: as planned");
-    assert!(done(&sim.org()), "{action:?}: done");
-
-    sim.clear_requests();
-    let repeated = session.provision(&action, false).await.expect("repeat");
-    assert_eq!(
-        repeated.status,
-        OutcomeStatus::Unchanged,
-        "{action:?}: {}",
-        repeated.summary
-    );
-    assert!(repeated.requests.is_empty());
-    assert!(sim.requests().iter().all(|r| !r.is_write()));
-    applied
-}
-
-fn change(account_id: &str, target: AccessTarget) -> AccessChange {
-    AccessChange {
-        account_id: account_id.to_owned(),
-        target,
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
