@@ -56,6 +56,7 @@ async fn main() {
     drop(store);
 
     let native_time = replay_natively(&sim, &requests).await;
+    let store_rate = store_rows_per_second(dir.path(), rows);
     println!("people:                 {people}");
     println!("connectors:             {}", connectors().join(", "));
     println!("requests:               {}", requests.len());
@@ -66,9 +67,10 @@ async fn main() {
     );
     println!("rows written:           {rows}");
     println!(
-        "rows written per second: {:.0}",
+        "rows per second of sync: {:.0}",
         rows as f64 / sync_time.as_secs_f64()
     );
+    println!("store alone, rows/s:    {store_rate:.0} (pages of 100, one transaction each)");
     println!(
         "native client, same requests: {:.2} s",
         native_time.as_secs_f64()
@@ -107,6 +109,38 @@ fn config(sim: &Simulator) -> String {
         ));
     }
     out
+}
+
+/// Writes `rows` accounts into a fresh store in pages of 100 with their
+/// checkpoints, as a sync does, and returns rows per second.
+fn store_rows_per_second(dir: &Path, rows: u64) -> f64 {
+    use roster_host::contract::{Account, AccountKind, AccountStatus, Instant as At};
+    use roster_host::store::PageRows;
+    let accounts: Vec<Account> = (0..rows)
+        .map(|i| Account {
+            id: format!("712020:{i:08x}-0000-4000-8000-{i:012x}"),
+            email: Some(format!("person.{i}@acme.example")),
+            display_name: Some(format!("Person Nº {i}")),
+            status: AccountStatus::Active,
+            kind: AccountKind::Human,
+            created_at: Some(At::Date("2026-01-02".into())),
+            last_active: None,
+            groups: vec!["jira-software-users".into(), "confluence-users".into()],
+            attributes: vec![("claimStatus".into(), "managed".into())],
+        })
+        .collect();
+    let mut store = Store::open(&dir.join("store-bench.db")).expect("a store");
+    let run = store.begin_run("bench").expect("a run");
+    let started = Instant::now();
+    let pages: Vec<&[Account]> = accounts.chunks(100).collect();
+    for (i, page) in pages.iter().enumerate() {
+        let next = (i + 1 < pages.len()).then(|| (i + 1).to_string());
+        store
+            .write_page(&run, PageRows::Accounts(page), next.as_deref())
+            .expect("the page is stored");
+    }
+    store.complete_run(&run).expect("the run completes");
+    rows as f64 / started.elapsed().as_secs_f64()
 }
 
 /// Runs `roster` to completion and returns its peak RSS in KiB.

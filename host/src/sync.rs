@@ -51,7 +51,7 @@ pub enum SyncError {
 }
 
 /// Progress of a sync, for a progress bar or a log line.
-pub trait Progress {
+pub trait Progress: Send + Sync {
     /// A page of `stream` was stored; `items` so far in this run.
     fn page(&self, connector: &str, stream: StreamName, items: u64);
     /// `stream` is complete with `items`.

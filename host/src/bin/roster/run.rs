@@ -10,7 +10,7 @@ use roster_host::sync::{self, Progress};
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// `roster check`: each instance's check report, or why it failed.
@@ -84,17 +84,24 @@ pub async fn sync(config: &Path, names: &[String], resume: bool) -> Result<()> {
         let connector = app.component(c).await?;
         sessions.push((c, app.open(c, &connector).await?));
     }
-    let progress = Reporter::new();
+    let progress = Arc::new(Reporter::new());
     let started = Instant::now();
-    let results = join_all(sessions.into_iter().map(|(c, mut session)| {
-        let (app, progress) = (&app, &progress);
-        async move {
-            let mut store = app.store()?;
-            let synced = sync::sync(&mut store, &mut session, &c.name, resume, progress).await?;
-            Ok::<_, anyhow::Error>(synced)
-        }
-    }))
-    .await;
+    // One task per connector, each with its own store connection, so that
+    // connectors run in parallel and one's store writes never hold up
+    // another's requests.
+    let mut tasks = Vec::new();
+    for (c, mut session) in sessions {
+        let mut store = app.store()?;
+        let (name, progress) = (c.name.clone(), progress.clone());
+        tasks.push(tokio::spawn(async move {
+            sync::sync(&mut store, &mut session, &name, resume, &*progress).await
+        }));
+    }
+    let results: Vec<Result<sync::Synced>> = join_all(tasks)
+        .await
+        .into_iter()
+        .map(|joined| Ok(joined??))
+        .collect();
     progress.finish();
     let mut failed = 0;
     for (c, result) in selected.iter().zip(results) {
