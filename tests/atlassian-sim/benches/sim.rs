@@ -102,6 +102,22 @@ async fn main() {
         }
     };
     report("Confluence search/user (start)", serve(confluence).await);
+
+    let bitbucket = {
+        let client = client.clone();
+        let url = format!(
+            "{}/2.0/workspaces/{}/members",
+            urls.bitbucket, c.bitbucket_workspace
+        );
+        let (email, token) = (c.admin_email.clone(), c.bitbucket_api_token.clone());
+        move |i: u64| {
+            client
+                .get(&url)
+                .query(&[("page", (i % (pages / 10)) + 1), ("pagelen", 100)])
+                .basic_auth(&email, Some(&token))
+        }
+    };
+    report("Bitbucket members (page/pagelen)", serve(bitbucket).await);
 }
 
 /// Sends requests built by `request(i)` with [`CONCURRENCY`] in flight for

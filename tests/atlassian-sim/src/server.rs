@@ -14,6 +14,7 @@ use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::Response;
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -158,7 +159,15 @@ pub struct Shared {
     seed: u64,
     sequence: AtomicU64,
     limiters: [Limiter; 4],
+    /// Bumped whenever the organisation is handed out for writing.
+    version: AtomicU64,
+    /// Listings by name, with the version they were built at.
+    listings: Mutex<HashMap<&'static str, Listing>>,
 }
+
+/// A cached listing: the organisation version it was built at, and the
+/// positions of the people it shows.
+type Listing = (u64, Arc<Vec<usize>>);
 
 #[derive(Debug, Default)]
 struct Limiter {
@@ -172,9 +181,36 @@ impl Shared {
         self.org.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The organisation, to change.
+    /// The organisation, to change. Cached listings are rebuilt after.
     pub fn org_mut(&self) -> RwLockWriteGuard<'_, Org> {
-        self.org.write().unwrap_or_else(|e| e.into_inner())
+        let guard = self.org.write().unwrap_or_else(|e| e.into_inner());
+        // Bumped under the write lock: a reader holding the read lock sees
+        // a version that matches the state it reads.
+        self.version.fetch_add(1, Ordering::AcqRel);
+        guard
+    }
+
+    /// The positions of the people a listing shows, in order, cached until
+    /// the organisation next changes, so that a page of a long listing
+    /// costs the page and not a walk over everyone before it. `org` is the
+    /// caller's read guard; `name` identifies the selection.
+    pub fn listing(
+        &self,
+        org: &Org,
+        name: &'static str,
+        select: impl Fn(&Org, usize) -> bool,
+    ) -> Arc<Vec<usize>> {
+        let version = self.version.load(Ordering::Acquire);
+        let mut listings = self.listings.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((built, positions)) = listings.get(name)
+            && *built == version
+        {
+            return positions.clone();
+        }
+        let positions: Arc<Vec<usize>> =
+            Arc::new((0..org.people.len()).filter(|&p| select(org, p)).collect());
+        listings.insert(name, (version, positions.clone()));
+        positions
     }
 
     /// The behaviour in force.
@@ -289,6 +325,8 @@ impl Simulator {
             seed: options.seed,
             sequence: AtomicU64::new(0),
             limiters: Default::default(),
+            version: AtomicU64::new(0),
+            listings: Mutex::default(),
         });
         let (stop, stopped) = watch::channel(false);
         for ((listener, _), upstream) in listeners.into_iter().zip(Upstream::ALL) {

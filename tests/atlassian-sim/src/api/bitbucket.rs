@@ -548,7 +548,6 @@ async fn members(
         emails: emails.is_some(),
         ..Builder::new(&org, base, fields)
     };
-    let granting = granting(&org);
     let wanted = |p: &Person| {
         emails.as_ref().is_none_or(|list| {
             p.email
@@ -556,10 +555,14 @@ async fn members(
                 .is_some_and(|e| list.iter().any(|w| w.eq_ignore_ascii_case(e)))
         })
     };
-    let items = org
-        .people
+    let granting = granting(&org);
+    let members = shared.listing(&org, "bitbucket-members", |org, p| {
+        is_member(&org.people[p], &granting)
+    });
+    let items = members
         .iter()
-        .filter(|p| is_member(p, &granting) && wanted(p));
+        .map(|&p| &org.people[p])
+        .filter(|p| wanted(p));
     respond::ok(&paging.page(items, |p| builder.membership(p), &url, &params))
 }
 

@@ -188,22 +188,21 @@ struct ListResponse<T> {
 
 /// The page of `matching` (positions, in order) that `start`/`count` ask for.
 fn list_page<T>(
-    matching: impl Iterator<Item = usize>,
+    matching: &[usize],
     start: usize,
     count: usize,
     render: impl Fn(usize) -> T,
 ) -> ListResponse<T> {
-    let mut total = 0;
-    let mut resources = Vec::with_capacity(count);
-    for p in matching {
-        total += 1;
-        if total >= start && resources.len() < count {
-            resources.push(render(p));
-        }
-    }
+    // `start` is 1-based.
+    let from = start.saturating_sub(1).min(matching.len());
+    let resources: Vec<T> = matching[from..]
+        .iter()
+        .take(count)
+        .map(|&p| render(p))
+        .collect();
     ListResponse {
         schemas: [LIST_SCHEMA],
-        total_results: total,
+        total_results: matching.len(),
         start_index: start,
         items_per_page: resources.len(),
         resources,

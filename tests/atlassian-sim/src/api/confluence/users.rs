@@ -49,6 +49,15 @@ enum Filter {
 }
 
 impl Filter {
+    /// The name of this filter's cached listing.
+    fn listing(self) -> &'static str {
+        match self {
+            Filter::Licensed => "confluence-licensed",
+            Filter::Guests => "confluence-guests",
+            Filter::All => "confluence-all",
+        }
+    }
+
     fn admits(self, org: &Org, person: &Person) -> bool {
         views::known(person)
             && match self {
@@ -104,14 +113,16 @@ async fn search(
     let limit = number(&params, "limit", 25)?.min(MAX_SEARCH_PAGE);
     let base = shared.urls.site.as_str();
     let org = shared.org();
-    let mut total = 0;
-    let mut results = Vec::new();
-    for (_, p) in site::directory(&org).filter(|(_, p)| filter.admits(&org, p)) {
-        if total >= start && results.len() < limit {
-            results.push(SearchResult::of(&org, base, p, &params));
-        }
-        total += 1;
-    }
+    let matching = shared.listing(&org, filter.listing(), |org, p| {
+        site::in_directory(org, p) && filter.admits(org, &org.people[p])
+    });
+    let total = matching.len();
+    let results: Vec<SearchResult> = matching
+        .iter()
+        .skip(start)
+        .take(limit)
+        .map(|&p| SearchResult::of(&org, base, &org.people[p], &params))
+        .collect();
     let more = start + results.len() < total && limit > 0;
     respond::ok(&SearchPage {
         size: results.len(),

@@ -84,9 +84,10 @@ pub(super) async fn list_groups(
     let (start, count) = paging(&pairs)?;
     let filter = filter(&pairs, &["displayName"])?;
     let org = shared.org();
-    let matching = (0..org.groups.len())
-        .filter(|&g| filter.is_none_or(|(_, name)| org.groups[g].name.eq_ignore_ascii_case(name)));
-    let page = list_page(matching, start, count, |g| g);
+    let matching: Vec<usize> = (0..org.groups.len())
+        .filter(|&g| filter.is_none_or(|(_, name)| org.groups[g].name.eq_ignore_ascii_case(name)))
+        .collect();
+    let page = list_page(&matching, start, count, |g| g);
     let resources = scim_groups(&shared, &org, &page.resources);
     Ok(scim_json(
         200,

@@ -124,19 +124,26 @@ pub(super) async fn list_users(
     let (start, count) = paging(&pairs)?;
     let filter = filter(&pairs, &["userName", "externalId"])?;
     let org = shared.org();
-    let matching = (0..org.people.len()).filter(|&p| {
-        visible(&org, p)
-            && filter.is_none_or(|(attribute, value)| match attribute {
-                "userName" => org.people[p]
-                    .email
-                    .as_deref()
-                    .is_some_and(|e| e.eq_ignore_ascii_case(value)),
-                _ => org.scim_external_ids.get(&p).is_some_and(|x| x == value),
-            })
-    });
+    let matching = match filter {
+        None => shared.listing(&org, "scim-users", visible),
+        Some((attribute, value)) => std::sync::Arc::new(
+            (0..org.people.len())
+                .filter(|&p| {
+                    visible(&org, p)
+                        && match attribute {
+                            "userName" => org.people[p]
+                                .email
+                                .as_deref()
+                                .is_some_and(|e| e.eq_ignore_ascii_case(value)),
+                            _ => org.scim_external_ids.get(&p).is_some_and(|x| x == value),
+                        }
+                })
+                .collect(),
+        ),
+    };
     Ok(scim_json(
         200,
-        &list_page(matching, start, count, |p| user(&shared, &org, p)),
+        &list_page(&matching, start, count, |p| user(&shared, &org, p)),
     ))
 }
 
