@@ -153,7 +153,7 @@ fn run_roster(dir: &Path, args: &[&str]) -> i64 {
         .current_dir(dir)
         .args(args)
         .env("XDG_CACHE_HOME", dir.join("cache"))
-        .stdout(std::process::Stdio::null())
+        .stdout(std::process::Stdio::inherit())
         .spawn()
         .expect("roster starts");
     let pid = child.id() as libc::pid_t;

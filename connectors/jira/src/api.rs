@@ -468,9 +468,9 @@ impl Jira {
     }
 }
 
-/// Every page of several `PageBean` listings, in two batches: the first
-/// pages together, then, from the totals they report, all the others
-/// together. Returns each listing's values in request order.
+/// Every page of several `PageBean` listings: the first pages together,
+/// then, from the totals they report, all the others in batches. Returns
+/// each listing's values in request order.
 fn every_page<T: DeserializeOwned>(firsts: &[Request]) -> Result<Vec<Vec<T>>> {
     let mut listings = Vec::with_capacity(firsts.len());
     let mut rest = Vec::new();
@@ -486,12 +486,24 @@ fn every_page<T: DeserializeOwned>(firsts: &[Request]) -> Result<Vec<Vec<T>>> {
         }
         listings.push(page.values);
     }
-    for (answer, owner) in send_all(&rest).into_iter().zip(owners) {
-        let page: PageBean<T> = decode(answer)?;
-        listings[owner].extend(page.values);
+    // In batches, each decoded before the next is sent, so that a large
+    // site's answers never sit in memory all at once.
+    for (requests, owners) in rest
+        .chunks(FOLLOWING_PAGES_PER_BATCH)
+        .zip(owners.chunks(FOLLOWING_PAGES_PER_BATCH))
+    {
+        for (answer, &owner) in send_all(requests).into_iter().zip(owners) {
+            let page: PageBean<T> = decode(answer)?;
+            listings[owner].extend(page.values);
+        }
     }
     Ok(listings)
 }
+
+/// Pages of a listing fetched per batch after the first pages: enough to
+/// keep the host's concurrency busy, few enough that the answers of one
+/// batch stay around a megabyte.
+const FOLLOWING_PAGES_PER_BATCH: usize = 64;
 
 /// A 2xx JSON answer of a batch, or the error it means.
 fn decode<T: DeserializeOwned>(answer: Result<Response, roster_sdk::http::HttpError>) -> Result<T> {
