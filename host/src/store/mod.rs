@@ -8,11 +8,16 @@
 //! stored. Ids are unique per stream and generation: a connector that
 //! reports the same account twice fails its run instead of being stored
 //! short or doubled.
+//!
+//! Several connectors sync at once, each through its own connection:
+//! every write transaction begins `IMMEDIATE`, taking the write lock up
+//! front (waiting for it within the busy timeout) rather than failing
+//! when a read turns into a write after another connection wrote.
 
 mod schema;
 
 use crate::contract::{Account, AccountKind, AccountStatus, Instant, License, Product, Usage};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -209,7 +214,7 @@ impl Store {
         let started_at = now();
         let tx = self
             .conn
-            .transaction()
+            .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| sqlite_at(&self.path, e))?;
         let generation: i64 = tx
             .query_row(
@@ -305,7 +310,10 @@ impl Store {
         next: Option<&str>,
     ) -> Result<(), StoreError> {
         let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sqlite_at(&path, e))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| sqlite_at(&path, e))?;
         let stream = page.stream();
         let written = insert_rows(&tx, run, &page).map_err(|e| match e {
             Insert::Duplicate(what) => StoreError::Duplicate {
@@ -337,7 +345,10 @@ impl Store {
     /// and older generations are deleted.
     pub fn complete_run(&mut self, run: &Run) -> Result<(), StoreError> {
         let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sqlite_at(&path, e))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| sqlite_at(&path, e))?;
         let updated = tx
             .execute(
                 "UPDATE runs SET status = 'completed', finished_at = ?2 WHERE id = ?1 AND status = 'running'",

@@ -99,7 +99,9 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     }
     let steps: [&str; 1] = [V1];
     for (i, step) in steps.iter().enumerate().skip(version as usize) {
-        let tx = conn.transaction().map_err(MigrateError::Sqlite)?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(MigrateError::Sqlite)?;
         tx.execute_batch(step).map_err(MigrateError::Sqlite)?;
         tx.pragma_update(None, "user_version", i as i64 + 1)
             .map_err(MigrateError::Sqlite)?;

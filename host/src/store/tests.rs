@@ -154,3 +154,34 @@ fn reopening_keeps_everything_and_a_newer_schema_is_refused() {
     let err = Store::open(&path).unwrap_err();
     assert!(matches!(err, StoreError::NewerSchema { found, .. } if found == SCHEMA_VERSION + 1));
 }
+
+#[test]
+fn connectors_sync_at_once_through_their_own_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("roster.db");
+    Store::open(&path).unwrap();
+    let writers: Vec<_> = ["admin", "jira"]
+        .into_iter()
+        .map(|connector| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut store = Store::open(&path).unwrap();
+                for round in 0..40 {
+                    let run = store.begin_run(connector).unwrap();
+                    let page: Vec<Account> =
+                        (0..20).map(|i| account(&format!("{round}-{i}"))).collect();
+                    store
+                        .write_page(&run, PageRows::Accounts(&page), None)
+                        .unwrap();
+                    store.complete_run(&run).unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().expect("no writer was refused by the other's lock");
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(current(&store, "admin"), Some(40));
+    assert_eq!(current(&store, "jira"), Some(40));
+}
