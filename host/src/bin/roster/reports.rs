@@ -176,7 +176,7 @@ pub fn licenses(config: &Path, format: Format) -> Result<()> {
         "active_30d",
         "active_90d",
         "never_active",
-        "utilisation",
+        "utilisation_pct",
         "monthly_cost",
     ]);
     for l in lines {
@@ -214,7 +214,10 @@ pub fn print_inactive(
     limit: Option<usize>,
     format: Format,
 ) -> Result<()> {
-    let candidates = report::inactive(snapshot, days, product, today());
+    // Dearest seats first; within a price, the longest idle first.
+    let mut candidates = report::inactive(snapshot, days, product, today());
+    let price = |product: &str| prices.get(product).copied().unwrap_or(0.0);
+    candidates.sort_by(|a, b| price(&b.product).total_cmp(&price(&a.product)));
     let email = |id: &str| {
         snapshot
             .accounts
