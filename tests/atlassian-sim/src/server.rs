@@ -162,7 +162,7 @@ pub struct Shared {
     /// Bumped whenever the organisation is handed out for writing.
     version: AtomicU64,
     /// Listings by name, with the version they were built at.
-    listings: Mutex<HashMap<&'static str, Listing>>,
+    listings: Mutex<HashMap<String, Listing>>,
 }
 
 /// A cached listing: the organisation version it was built at, and the
@@ -197,7 +197,7 @@ impl Shared {
     pub fn listing(
         &self,
         org: &Org,
-        name: &'static str,
+        name: &str,
         select: impl Fn(&Org, usize) -> bool,
     ) -> Arc<Vec<usize>> {
         let version = self.version.load(Ordering::Acquire);
@@ -209,7 +209,7 @@ impl Shared {
         }
         let positions: Arc<Vec<usize>> =
             Arc::new((0..org.people.len()).filter(|&p| select(org, p)).collect());
-        listings.insert(name, (version, positions.clone()));
+        listings.insert(name.to_owned(), (version, positions.clone()));
         positions
     }
 

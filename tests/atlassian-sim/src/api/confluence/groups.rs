@@ -108,16 +108,19 @@ async fn members(
     let base = shared.urls.site.as_str();
     let org = shared.org();
     let g = group(&org, Some(&group_id))?;
-    let mut total = 0;
-    let mut results = Vec::new();
-    for (_, p) in site::directory(&org)
-        .filter(|(_, p)| p.groups.contains(&g) && p.status != Status::Suspended)
-    {
-        if total >= start && results.len() < limit {
-            results.push(User::of(&org, base, p, &params));
-        }
-        total += 1;
-    }
+    let members = shared.listing(&org, &format!("confluence-group-{g}"), |org, p| {
+        let person = &org.people[p];
+        site::in_directory(org, p)
+            && person.groups.contains(&g)
+            && person.status != Status::Suspended
+    });
+    let total = members.len();
+    let results: Vec<User> = members
+        .iter()
+        .skip(start)
+        .take(limit)
+        .map(|&p| User::of(&org, base, &org.people[p], &params))
+        .collect();
     let more = start + results.len() < total && limit > 0;
     let path = format!("/rest/api/group/{group_id}/membersByGroupId");
     respond::ok(&Page {

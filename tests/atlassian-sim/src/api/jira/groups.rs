@@ -146,16 +146,23 @@ async fn members(
     let base = shared.urls.site.as_str();
     let org = shared.org();
     let g = group(&org, &params)?;
-    let mut total = 0;
-    let mut values = Vec::new();
-    for (_, p) in site::directory(&org)
-        .filter(|(_, p)| p.groups.contains(&g) && (inactive || super::views::active(p)))
-    {
-        if total >= start && values.len() < max {
-            values.push(User::details(base, p));
-        }
-        total += 1;
-    }
+    let members = shared.listing(
+        &org,
+        &format!("jira-group-{g}-inactive-{inactive}"),
+        |org, p| {
+            let person = &org.people[p];
+            site::in_directory(org, p)
+                && person.groups.contains(&g)
+                && (inactive || super::views::active(person))
+        },
+    );
+    let total = members.len();
+    let values: Vec<User> = members
+        .iter()
+        .skip(start)
+        .take(max)
+        .map(|&p| User::details(base, &org.people[p]))
+        .collect();
     let url = format!("{base}/rest/api/3/group/member");
     respond::ok(&PageBean::new(&url, &params, start, max, total, values))
 }
