@@ -159,3 +159,33 @@ pub fn change(account_id: &str, target: AccessTarget) -> AccessChange {
         target,
     }
 }
+
+/// Grants `group` to `account_id` by the group's id, then revokes it by
+/// its name, each through [`plan_apply_repeat`]: every connector that
+/// manages groups must accept both forms.
+pub async fn group_by_id_then_by_name(
+    sim: &Simulator,
+    session: &mut Session,
+    account_id: &str,
+    group: &atlassian_sim::Group,
+) {
+    let member = |org: &Org| {
+        let g = org.group_by_id(&group.id).expect("the group exists");
+        org.person(account_id)
+            .is_some_and(|p| p.groups.contains(&g))
+    };
+    plan_apply_repeat(
+        sim,
+        session,
+        Action::Grant(change(account_id, AccessTarget::Group(group.id.clone()))),
+        member,
+    )
+    .await;
+    plan_apply_repeat(
+        sim,
+        session,
+        Action::Revoke(change(account_id, AccessTarget::Group(group.name.clone()))),
+        |org| !member(org),
+    )
+    .await;
+}
