@@ -6,7 +6,7 @@ use crate::output::{Cell, Format, Table};
 use anyhow::Result;
 use roster_host::report::{self, Snapshot};
 use roster_host::store::RunStatus;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use time::{Date, OffsetDateTime};
 
@@ -218,13 +218,15 @@ pub fn print_inactive(
     let mut candidates = report::inactive(snapshot, days, product, today());
     let price = |product: &str| prices.get(product).copied().unwrap_or(0.0);
     candidates.sort_by(|a, b| price(&b.product).total_cmp(&price(&a.product)));
-    let email = |id: &str| {
-        snapshot
-            .accounts
-            .iter()
-            .find(|a| a.id == id && a.email.is_some())
-            .and_then(|a| a.email.clone())
-    };
+    // An account's email, from whichever connector shows it: looked up
+    // once per candidate, so indexed first.
+    let mut emails: HashMap<&str, &str> = HashMap::new();
+    for a in &snapshot.accounts {
+        if let Some(e) = &a.email {
+            emails.entry(a.id.as_str()).or_insert(e.as_str());
+        }
+    }
+    let email = |id: &str| emails.get(id).map(|e| (*e).to_owned());
     let mut table = Table::new(&[
         "product",
         "account_id",
