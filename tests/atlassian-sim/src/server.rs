@@ -136,6 +136,17 @@ pub struct LoggedRequest {
     pub body: Option<String>,
     /// The status answered; 0 when the connection was dropped.
     pub status: u16,
+    /// When the simulator took the request in: the first thing the
+    /// misbehaviour layer does, before the body is read. With
+    /// [`LoggedRequest::answered`] it lets a benchmark rebuild the order
+    /// in which requests depended on each other: a request received after
+    /// another was answered may have waited for it; one received before
+    /// could not have.
+    pub received: Instant,
+    /// When the answer was ready: after the handler (or the misbehaviour
+    /// that replaced it) produced the response, just before logging. A
+    /// truncated or dropped answer is cut after this moment.
+    pub answered: Instant,
 }
 
 impl LoggedRequest {
@@ -417,6 +428,7 @@ async fn misbehave(
     request: Request,
     next: Next,
 ) -> Response {
+    let received = Instant::now();
     let behaviour = shared.behaviour();
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
@@ -450,6 +462,7 @@ async fn misbehave(
     } else {
         response.status().as_u16()
     };
+    let answered = Instant::now();
     shared
         .log
         .lock()
@@ -461,6 +474,8 @@ async fn misbehave(
             query,
             body: logged_body,
             status,
+            received,
+            answered,
         });
     match fate {
         Fate::Truncate => cut(response, true).await,

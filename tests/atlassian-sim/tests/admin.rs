@@ -3,7 +3,7 @@
 
 mod support;
 
-use atlassian_sim::{AccountType, Behaviour, Org, ProductKey, RateLimit, Simulator, Status};
+use atlassian_sim::{AccountType, Behaviour, Org, ProductKey, RateLimit, Role, Simulator, Status};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -1127,4 +1127,290 @@ async fn deactivating_and_deleting_show_everywhere() {
     let (_, user) = a.user(&account_id).await;
     assert_eq!(user["status"], "deactivated");
     assert_eq!(user["forDeletion"], false);
+}
+
+/// The role assignments the truth expects of group `g`: (resource ARI,
+/// owner, role id) per grant, in grant order.
+fn group_roles(org: &Org, g: usize) -> Vec<(String, String, String)> {
+    org.groups[g]
+        .grants
+        .iter()
+        .map(|&(k, role)| {
+            (
+                format!("ari:cloud:{}::site/{}", k.key(), org.cloud_id),
+                k.key().to_owned(),
+                format!("atlassian/{}", role.as_str()),
+            )
+        })
+        .collect()
+}
+
+/// An answer's role assignments as (resourceId, resourceOwner, role),
+/// checking that `roles` and `roleAssignments` agree and are `DIRECT`.
+fn answered_roles(page: &Value) -> Vec<(String, String, String)> {
+    page["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|r| {
+            let role = r["roles"][0].as_str().expect("a role").to_owned();
+            assert_eq!(r["roles"].as_array().unwrap().len(), 1, "{r}");
+            assert_eq!(
+                r["roleAssignments"],
+                json!([{ "role": role, "roleAssignmentMethods": ["DIRECT"] }]),
+                "{r}"
+            );
+            (
+                r["resourceId"].as_str().expect("a resource").to_owned(),
+                r["resourceOwner"].as_str().expect("an owner").to_owned(),
+                role,
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_groups_role_assignments_are_its_grants_page_by_page() {
+    let a = Admin::new(50).await;
+    let (groups, expected, confluence_users, site_admins, developers) = {
+        let org = a.sim.org();
+        let id = |name: &str| org.groups[org.group_by_name(name).unwrap()].id.clone();
+        (
+            org.groups.iter().map(|g| g.id.clone()).collect::<Vec<_>>(),
+            (0..org.groups.len())
+                .map(|g| group_roles(&org, g))
+                .collect::<Vec<_>>(),
+            id("confluence-users"),
+            id("site-admins"),
+            id("developers"),
+        )
+    };
+    let path = |dir: &str, g: &str| {
+        format!(
+            "/admin/v2/orgs/{}/directories/{dir}/groups/{g}/role-assignments",
+            a.org_id()
+        )
+    };
+    let cloud_id = a.sim.org().cloud_id.clone();
+
+    // One product: its instance ARI, its key and the role.
+    let (status, page) = a.get(&path(&a.dir(), &confluence_users)).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        answered_roles(&page),
+        [(
+            format!("ari:cloud:confluence::site/{cloud_id}"),
+            "confluence".to_owned(),
+            "atlassian/user".to_owned()
+        )]
+    );
+    assert_eq!(page["links"]["next"], Value::Null);
+    assert_eq!(page["links"]["prev"], Value::Null);
+    assert!(page["links"]["self"].is_string());
+
+    // A group granting nothing.
+    let (status, page) = a.get(&path("-", &site_admins)).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["data"], json!([]));
+    assert_eq!(page["links"]["next"], Value::Null);
+
+    // Every group, one page each, as the truth has it.
+    for (g, expected) in groups.iter().zip(&expected) {
+        let (status, page) = a.get(&path("-", g)).await;
+        assert_eq!(status, 200, "{page}");
+        assert_eq!(&answered_roles(&page), expected, "group {g}");
+    }
+
+    // Two products a page at a time: both, in grant order, then no next.
+    let developers_roles = {
+        let org = a.sim.org();
+        group_roles(&org, org.group_by_id(&developers).unwrap())
+    };
+    assert_eq!(developers_roles.len(), 2);
+    let mut got = Vec::new();
+    let mut query = "limit=1".to_owned();
+    let mut pages = 0;
+    loop {
+        let (status, page) = a
+            .get(&format!("{}?{query}", path(&a.dir(), &developers)))
+            .await;
+        assert_eq!(status, 200, "{page}");
+        assert_eq!(page["data"].as_array().unwrap().len(), 1, "{page}");
+        assert_eq!(page["links"]["prev"].is_null(), pages == 0, "{page}");
+        got.extend(answered_roles(&page));
+        pages += 1;
+        match page["links"]["next"].as_str() {
+            Some(c) => query = format!("limit=1&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 2);
+    assert_eq!(got, developers_roles);
+    assert_eq!(got[0].1, "jira-software");
+    assert_eq!(got[1].1, "bitbucket");
+}
+
+#[tokio::test]
+async fn group_role_assignments_check_the_key_the_directory_the_group_and_the_limit() {
+    let a = Admin::new(20).await;
+    let c = a.sim.credentials().clone();
+    let group = {
+        let org = a.sim.org();
+        org.groups[org.product(ProductKey::JiraSoftware).default_group]
+            .id
+            .clone()
+    };
+    let path = |dir: &str, g: &str| {
+        format!(
+            "/admin/v2/orgs/{}/directories/{dir}/groups/{g}/role-assignments",
+            a.org_id()
+        )
+    };
+    for key in [None, Some("nonsense"), Some(c.scim_api_key.as_str())] {
+        let (status, body) = a
+            .send_as(key, Method::GET, &path(&a.dir(), &group), None)
+            .await;
+        assert_eq!(status, 401, "{key:?}");
+        assert_eq!(body, json!({ "code": 401, "message": "Unauthorized" }));
+    }
+    let (status, _) = a
+        .send_as(
+            Some(&c.scoped_org_api_key),
+            Method::GET,
+            &path(&a.dir(), &group),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "the scoped key works as on the siblings");
+
+    let (status, body) = a.get(&path(&a.dir(), "no-such-group")).await;
+    assert_eq!(status, 404);
+    assert_eq!(body["errors"][0]["code"], "ADMIN-404-10");
+    assert_eq!(body["errors"][0]["status"], "404");
+
+    let (status, body) = a.get(&path("nope", &group)).await;
+    assert_eq!(status, 404);
+    assert_eq!(body["errors"][0]["code"], "ADMIN-404-1");
+
+    let (status, body) = a
+        .get(&format!(
+            "/admin/v2/orgs/not-an-org/directories/-/groups/{group}/role-assignments"
+        ))
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(body["errors"][0]["code"], "ADMIN-404-2");
+
+    for query in ["limit=0", "limit=101", "limit=many", "cursor=not-ours"] {
+        let (status, body) = a.get(&format!("{}?{query}", path(&a.dir(), &group))).await;
+        assert_eq!(status, 400, "{query}");
+        let code = if query.starts_with("cursor") {
+            "ADMIN-400-1"
+        } else {
+            "ADMIN-400-24"
+        };
+        assert_eq!(body["errors"][0]["code"], code, "{query}");
+    }
+}
+
+#[tokio::test]
+async fn resources_and_roles_together_select_the_role_on_those_resources() {
+    let a = Admin::new(400).await;
+    // Someone admin of one product and a plain user of another.
+    let (account_id, admin_of, user_of, jira_admins, cloud_id) = {
+        let org = a.sim.org();
+        let role = |p: &atlassian_sim::Person, k| org.access(p, k).map(|x| x.role);
+        let (i, admin_of, user_of) = (0..org.people.len())
+            .filter(|&i| in_directory(&org, i))
+            .find_map(|i| {
+                let p = &org.people[i];
+                let admin = ProductKey::ALL
+                    .into_iter()
+                    .find(|&k| role(p, k) == Some(Role::Admin))?;
+                let user = ProductKey::ALL
+                    .into_iter()
+                    .find(|&k| role(p, k) == Some(Role::User))?;
+                Some((i, admin, user))
+            })
+            .expect("someone is admin of one product and user of another");
+        let jira_admins: Vec<String> = (0..org.people.len())
+            .filter(|&i| {
+                in_directory(&org, i)
+                    && role(&org.people[i], ProductKey::JiraSoftware) == Some(Role::Admin)
+            })
+            .map(|i| org.people[i].account_id.clone())
+            .collect();
+        (
+            org.people[i].account_id.clone(),
+            admin_of,
+            user_of,
+            jira_admins,
+            org.cloud_id.clone(),
+        )
+    };
+    let ari = |k: ProductKey| format!("ari:cloud:{}::site/{cloud_id}", k.key());
+    let ids = |users: Vec<Value>| -> Vec<String> {
+        users
+            .iter()
+            .map(|u| u["accountId"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let admins_of = |k| {
+        json!({
+            "accountIds": [account_id],
+            "resourceIds": [ari(k)],
+            "roleIds": ["atlassian/admin"],
+        })
+    };
+    assert_eq!(
+        ids(a.search_all(admins_of(admin_of)).await),
+        [account_id.as_str()],
+        "admin of {admin_of:?}"
+    );
+    assert_eq!(
+        ids(a.search_all(admins_of(user_of)).await),
+        Vec::<String>::new(),
+        "only a user of {user_of:?}"
+    );
+    // Either filter alone still selects them.
+    for body in [
+        json!({ "accountIds": [account_id], "roleIds": ["atlassian/admin"] }),
+        json!({ "accountIds": [account_id], "resourceIds": [ari(user_of)] }),
+    ] {
+        assert_eq!(ids(a.search_all(body).await), [account_id.as_str()]);
+    }
+    // The same through the deprecated GET.
+    let (status, listed) = a
+        .get(&format!(
+            "/admin/v2/orgs/{}/directories/-/users?accountIds={account_id}&resourceIds={}&roleIds=atlassian/admin",
+            a.org_id(),
+            ari(user_of)
+        ))
+        .await;
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed["data"], json!([]));
+
+    // Jira Software's admins, exactly.
+    let found = ids(a
+        .search_all(json!({
+            "resourceIds": [ari(ProductKey::JiraSoftware)],
+            "roleIds": ["atlassian/admin"],
+            "limit": 100,
+        }))
+        .await);
+    assert_eq!(found, jira_admins);
+    assert!(!found.is_empty());
+
+    // Platform roles are not scoped to the resources: the org admin, who
+    // holds Jira Software, is found as before.
+    let admin_id = {
+        let org = a.sim.org();
+        org.people[org.admin].account_id.clone()
+    };
+    let found = ids(a
+        .search_all(json!({
+            "resourceIds": [ari(ProductKey::JiraSoftware)],
+            "roleIds": ["atlassian/org-admin"],
+        }))
+        .await);
+    assert_eq!(found, [admin_id]);
 }

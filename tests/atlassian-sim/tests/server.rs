@@ -32,6 +32,32 @@ async fn requests_are_logged_with_their_answers() {
 }
 
 #[tokio::test]
+async fn requests_are_logged_with_when_they_came_and_were_answered() {
+    let sim = support::sim(10).await;
+    sim.set_behaviour(Behaviour {
+        latency: Duration::from_millis(20),
+        ..Behaviour::default()
+    });
+    let url = format!("{}/_edge/tenant_info", sim.urls().site);
+    let client = support::client();
+    let before = std::time::Instant::now();
+    for _ in 0..2 {
+        let status = client.get(&url).send().await.unwrap().status();
+        assert_eq!(status, 200);
+    }
+    let after = std::time::Instant::now();
+    let log = sim.requests();
+    assert_eq!(log.len(), 2);
+    for r in &log {
+        assert!(before <= r.received && r.received <= r.answered && r.answered <= after);
+        // The latency is spent between the two.
+        assert!(r.answered - r.received >= Duration::from_millis(20));
+    }
+    // The second was sent once the first was answered.
+    assert!(log[0].answered <= log[1].received);
+}
+
+#[tokio::test]
 async fn every_nth_request_is_rate_limited_with_retry_after_on_the_site() {
     let sim = support::sim(10).await;
     sim.set_behaviour(Behaviour {

@@ -1,6 +1,7 @@
 //! The Atlassian Administration (organizations) REST API on
-//! `api.atlassian.com/admin`: the v2 directory (users, groups, memberships,
-//! suspension, removal, invitations), v2 workspaces, and the v1 endpoints
+//! `api.atlassian.com/admin`: the v2 directory (users, groups and the
+//! product roles they grant, memberships, suspension, removal,
+//! invitations), v2 workspaces, and the v1 endpoints
 //! still in use (orgs, managed accounts, last-active dates, the v1
 //! directory writes).
 //!
@@ -98,6 +99,10 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route(
             "/admin/v2/orgs/{org_id}/directories/{directory_id}/groups",
             get(directory::groups),
+        )
+        .route(
+            "/admin/v2/orgs/{org_id}/directories/{directory_id}/groups/{group_id}/role-assignments",
+            get(directory::role_assignments),
         )
         .route(
             "/admin/v2/orgs/{org_id}/directories/{directory_id}/groups/{group_id}/memberships",

@@ -1,12 +1,20 @@
-//! The directory's structure: the v2 directory list, v2 groups, and group
-//! memberships (v2 `{"accountId"}`, v1 `{"account_id"}`). Adding a person
-//! to a group that grants a product goes through
-//! [`crate::model::Org::add_to_group`], so a full product refuses them.
+//! The directory's structure: the v2 directory list, v2 groups, the
+//! product roles a group grants, and group memberships (v2
+//! `{"accountId"}`, v1 `{"account_id"}`). Adding a person to a group that
+//! grants a product goes through [`crate::model::Org::add_to_group`], so a
+//! full product refuses them.
+//!
+//! A group's role assignments mirror the shape of a user's
+//! (`.../users/{accountId}/role-assignments`) without the user's
+//! `directoryId` and `userDirectoryStatus`: Atlassian's published OpenAPI
+//! documents do not cover this endpoint, so the shape follows the jira.js
+//! client.
 
+use super::users::role_id;
 use super::wire::{self, CursorLinks};
 use super::{
     authorise, check_directory, cursor_page, invalid_body, invalid_cursor, member, message,
-    no_seat_left,
+    no_seat_left, resource_ari,
 };
 use crate::model::Org;
 use crate::respond::{self, Reply};
@@ -20,6 +28,26 @@ use std::sync::Arc;
 
 /// Groups per page when none is asked for.
 const GROUPS_LIMIT: usize = 50;
+/// A group's role assignments per page when none is asked for.
+const ROLES_LIMIT: usize = 100;
+
+/// Where a cursor-paged listing starts and how long its page is, from
+/// `cursor` and `limit` (1 to 100, `default` when absent).
+fn paging(pairs: &[(String, String)], default: usize) -> Result<(usize, usize), Response> {
+    let limit = match wire::value(pairs, "limit") {
+        None => default,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|l| (1..=100).contains(l))
+            .ok_or_else(|| invalid_body("limit must be between 1 and 100"))?,
+    };
+    let start = match wire::value(pairs, "cursor").filter(|c| !c.is_empty()) {
+        Some(c) => respond::parse_cursor(c).ok_or_else(invalid_cursor)?,
+        None => 0,
+    };
+    Ok((start, limit))
+}
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -75,18 +103,7 @@ pub(super) async fn groups(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Reply {
     authorise(&shared, &headers, &org_id)?;
-    let limit = match wire::value(&pairs, "limit") {
-        None => GROUPS_LIMIT,
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|l| (1..=100).contains(l))
-            .ok_or_else(|| invalid_body("limit must be between 1 and 100"))?,
-    };
-    let start = match wire::value(&pairs, "cursor").filter(|c| !c.is_empty()) {
-        Some(c) => respond::parse_cursor(c).ok_or_else(invalid_cursor)?,
-        None => 0,
-    };
+    let (start, limit) = paging(&pairs, GROUPS_LIMIT)?;
     let org = shared.org();
     check_directory(&org, &directory_id)?;
     let found = cursor_page(org.groups.len(), start, limit, |_| true);
@@ -98,6 +115,68 @@ pub(super) async fn groups(
                 id: &org.groups[g].id,
                 name: &org.groups[g].name,
                 description: &org.groups[g].description,
+            })
+            .collect(),
+        links: found.links(start),
+    })
+}
+
+#[derive(Serialize)]
+struct GroupRoles {
+    data: Vec<GroupRole>,
+    links: CursorLinks,
+}
+
+/// One product role a group grants.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GroupRole {
+    resource_id: String,
+    resource_owner: &'static str,
+    roles: [&'static str; 1],
+    role_assignments: [GroupRoleAssignment; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GroupRoleAssignment {
+    role: &'static str,
+    role_assignment_methods: [&'static str; 1],
+}
+
+/// `GET /admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/role-assignments?cursor&limit`:
+/// one entry per product role the group grants, in the order of its
+/// grants, each a `DIRECT` assignment of the role on the product's
+/// instance. Shaped like the user role-assignments answer (see the module
+/// documentation).
+pub(super) async fn role_assignments(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path((org_id, directory_id, group_id)): Path<(String, String, String)>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Reply {
+    authorise(&shared, &headers, &org_id)?;
+    let (start, limit) = paging(&pairs, ROLES_LIMIT)?;
+    let org = shared.org();
+    check_directory(&org, &directory_id)?;
+    let grants = &org.groups[group(&org, &group_id)?].grants;
+    let found = cursor_page(grants.len(), start, limit, |_| true);
+    respond::ok(&GroupRoles {
+        data: found
+            .items
+            .iter()
+            .map(|&i| {
+                let (product, role) = grants[i];
+                let role = role_id(role);
+                GroupRole {
+                    resource_id: resource_ari(&org, product),
+                    resource_owner: product.key(),
+                    roles: [role],
+                    role_assignments: [GroupRoleAssignment {
+                        role,
+                        role_assignment_methods: ["DIRECT"],
+                    }],
+                }
             })
             .collect(),
         links: found.links(start),

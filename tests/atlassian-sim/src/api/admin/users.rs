@@ -233,6 +233,12 @@ impl Filter {
         }
         let person = &org.people[p];
         let s = &self.search;
+        // With resources given, a product role counts only on them.
+        let scope = if self.products.is_empty() {
+            &ProductKey::ALL[..]
+        } else {
+            &self.products[..]
+        };
         let email = person.email.as_deref().unwrap_or_default();
         let any =
             |wanted: &[String], have: &str| wanted.is_empty() || wanted.iter().any(|w| w == have);
@@ -253,7 +259,7 @@ impl Filter {
                     .products
                     .iter()
                     .any(|&k| org.access(person, k).is_some()))
-            && (s.role_ids.is_empty() || s.role_ids.iter().any(|r| has_role(org, p, r)))
+            && (s.role_ids.is_empty() || s.role_ids.iter().any(|r| has_role(org, p, r, scope)))
             && (s.email_domains.is_empty()
                 || email.rsplit_once('@').is_some_and(|(_, d)| {
                     s.email_domains.iter().any(|w| d.eq_ignore_ascii_case(w))
@@ -307,19 +313,24 @@ fn platform_roles(org: &Org, p: usize) -> Vec<&'static str> {
     roles
 }
 
-/// Whether person `p` holds role id `role` (`atlassian/user`, ...).
-fn has_role(org: &Org, p: usize, role: &str) -> bool {
+/// Whether person `p` holds role id `role` (`atlassian/user`, ...): a
+/// product role on one of the products of `scope`, a platform role
+/// (`atlassian/org-admin`, `atlassian/site-admin`) whatever the scope.
+/// A search with both `resourceIds` and `roleIds` scopes product roles to
+/// its resources, so `{resourceIds: [Jira], roleIds: [atlassian/admin]}`
+/// selects Jira's admins, not Confluence's admins who merely use Jira.
+fn has_role(org: &Org, p: usize, role: &str, scope: &[ProductKey]) -> bool {
     let person = &org.people[p];
     match role.strip_prefix("atlassian/") {
-        Some(r @ ("user" | "admin" | "guest")) => ProductKey::ALL
-            .into_iter()
-            .any(|k| org.access(person, k).is_some_and(|a| a.role.as_str() == r)),
+        Some(r @ ("user" | "admin" | "guest")) => scope
+            .iter()
+            .any(|&k| org.access(person, k).is_some_and(|a| a.role.as_str() == r)),
         _ => platform_roles(org, p).contains(&role),
     }
 }
 
 /// The role id of a product role.
-fn role_id(role: Role) -> &'static str {
+pub(super) fn role_id(role: Role) -> &'static str {
     match role {
         Role::Guest => "atlassian/guest",
         Role::User => "atlassian/user",
