@@ -8,7 +8,7 @@ use atlassian_sim::{
 };
 use roster_host::contract::{
     AccessTarget, AccountKind, AccountStatus, Action, ConnectorError, DataStream, Instant,
-    Invitation,
+    Invitation, License,
 };
 use roster_host::{CallError, OpenError, Session};
 use roster_tests::harness::{self, change, plan_apply_repeat};
@@ -93,7 +93,10 @@ fn expected_accounts(org: &Org) -> BTreeMap<String, ExpectedAccount> {
 }
 
 /// Role and billable per (account, product).
-fn expected_licences(org: &Org) -> BTreeMap<(String, String), (Option<String>, bool)> {
+/// Role, billable, and the group that grants it, per (account, product).
+type Licences = BTreeMap<(String, String), (Option<String>, bool, Option<String>)>;
+
+fn expected_licences(org: &Org) -> Licences {
     let mut licences = BTreeMap::new();
     for (_, p) in members(org) {
         for key in ProductKey::ALL {
@@ -103,12 +106,26 @@ fn expected_licences(org: &Org) -> BTreeMap<(String, String), (Option<String>, b
                     (
                         Some(access.role.as_str().to_owned()),
                         org.is_billable(p, key),
+                        access.via_group.map(|g| org.groups[g].name.clone()),
                     ),
                 );
             }
         }
     }
     licences
+}
+
+/// The licences read, keyed like [`expected_licences`].
+fn licences_read(licences: &[License]) -> Licences {
+    licences
+        .iter()
+        .map(|l| {
+            (
+                (l.account_id.clone(), l.product_key.clone()),
+                (l.role.clone(), l.billable, l.via_group.clone()),
+            )
+        })
+        .collect()
 }
 
 /// Last activity per (account, product): with `held_only`, of the
@@ -239,24 +256,17 @@ async fn a_large_org_syncs_to_the_ground_truth_through_rate_limits_and_outages()
         assert_eq!(p.seats_total, Some(instance.seats), "{key:?} seats");
         assert_eq!(p.seats_used, Some(org.seats_used(key)), "{key:?} used");
         assert_eq!(p.plan.as_deref(), Some(instance.plan));
-        assert_eq!(
-            p.granting_groups,
-            [org.groups[instance.default_group].name.clone()]
-        );
+        let granting: Vec<String> = org
+            .granting_groups(key)
+            .into_iter()
+            .map(|g| org.groups[g].name.clone())
+            .collect();
+        assert_eq!(p.granting_groups, granting, "{key:?}: default group first");
     }
 
     // Licences: who holds what, with which role, billable or not.
     let want = expected_licences(&org);
-    let got: BTreeMap<(String, String), (Option<String>, bool)> = licences
-        .items
-        .iter()
-        .map(|l| {
-            (
-                (l.account_id.clone(), l.product_key.clone()),
-                (l.role.clone(), l.billable),
-            )
-        })
-        .collect();
+    let got = licences_read(&licences.items);
     assert_eq!(got.len(), licences.items.len(), "no licence twice");
     assert_eq!(
         count_by(&licences.items, |l| l.product_key.clone()),
@@ -264,6 +274,22 @@ async fn a_large_org_syncs_to_the_ground_truth_through_rate_limits_and_outages()
         "holders per product"
     );
     assert_eq!(got, want);
+    // Groups tell everyone's role but the people no group grants one:
+    // only they are asked for their own role assignments.
+    let asked: BTreeSet<&str> = log
+        .iter()
+        .filter(|r| r.path.ends_with("/role-assignments") && r.path.contains("/users/"))
+        .filter_map(|r| r.path.split('/').rev().nth(1))
+        .collect();
+    let ungrouped: BTreeSet<&str> = want
+        .iter()
+        .filter(|(_, (_, _, via_group))| via_group.is_none())
+        .map(|((account, _), _)| account.as_str())
+        .collect();
+    assert_eq!(
+        asked, ungrouped,
+        "role assignments asked of the ungrouped only"
+    );
     for key in ProductKey::ALL {
         let billable = licences
             .items
@@ -498,16 +524,7 @@ async fn every_provisioning_action_plans_applies_and_is_idempotent() {
         })
         .collect();
     assert_eq!(got, expected_accounts(&org));
-    let got: BTreeMap<(String, String), (Option<String>, bool)> = licences
-        .items
-        .iter()
-        .map(|l| {
-            (
-                (l.account_id.clone(), l.product_key.clone()),
-                (l.role.clone(), l.billable),
-            )
-        })
-        .collect();
+    let got = licences_read(&licences.items);
     assert_eq!(got, expected_licences(&org));
 }
 

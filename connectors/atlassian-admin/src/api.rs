@@ -415,6 +415,77 @@ impl Admin {
             .collect()
     }
 
+    /// The role assignments of each group, one request per group sent as
+    /// one batch; later pages of an answer (rare) follow one by one.
+    pub fn group_role_assignments(&self, groups: &[GroupRef]) -> Result<Vec<Vec<Assignment>>> {
+        let directory = self.directory()?;
+        let requests = groups
+            .iter()
+            .map(|g| {
+                Ok(Request::get(self.org_url(
+                    "v2",
+                    &[
+                        "directories",
+                        &directory,
+                        "groups",
+                        &g.id,
+                        "role-assignments",
+                    ],
+                )?)
+                .auth(ORG))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut all = Vec::with_capacity(groups.len());
+        for (answer, (request, group)) in send_all(&requests)
+            .into_iter()
+            .zip(requests.iter().zip(groups))
+        {
+            let response = answer?;
+            if response.status() == 404 {
+                // Deleted since the listing: grants nothing.
+                all.push(Vec::new());
+                continue;
+            }
+            let in_group = |e: Error| annotate_with(e, &format!("group `{}`", group.name));
+            let mut page: LinksPage<Assignment> =
+                response.error_for_status().map_err(&in_group)?.json()?;
+            let mut assignments = std::mem::take(&mut page.data);
+            while let Some(cursor) = page.next_cursor() {
+                page = request
+                    .clone()
+                    .query([("cursor", cursor)])
+                    .fetch_json()
+                    .map_err(&in_group)?;
+                assignments.append(&mut page.data);
+            }
+            all.push(assignments);
+        }
+        Ok(all)
+    }
+
+    /// The account ids of everyone holding `role` on `resource`, every
+    /// page of the user search filtered by both.
+    pub fn role_holders(&self, resource: &str, role: &str) -> Result<Vec<String>> {
+        let mut holders = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut body = json!({
+                "limit": USERS_PAGE,
+                "resourceIds": [resource],
+                "roleIds": [role],
+            });
+            if let Some(c) = cursor {
+                body["cursor"] = json!(c);
+            }
+            let page = self.search(&body).map_err(|e| self.org_errors(e))?;
+            cursor = page.next_cursor();
+            holders.extend(page.data.into_iter().map(|u| u.account_id));
+            if cursor.is_none() {
+                return Ok(holders);
+            }
+        }
+    }
+
     fn last_active_request(&self, account_id: &str) -> Result<Request> {
         Ok(Request::get(self.org_url(
             "v1",
@@ -668,12 +739,17 @@ pub fn not_in_directory(account_id: &str) -> Error {
 
 /// Names the account an error of a fan-out request concerns.
 fn annotate(e: Error, account_id: &str) -> Error {
+    annotate_with(e, &format!("account `{account_id}`"))
+}
+
+/// Names what an error of a fan-out request concerns.
+fn annotate_with(e: Error, subject: &str) -> Error {
     match e {
         Error::Upstream { status, message } => Error::Upstream {
             status,
-            message: format!("account `{account_id}`: {message}"),
+            message: format!("{subject}: {message}"),
         },
-        Error::Forbidden(m) => Error::Forbidden(format!("account `{account_id}`: {m}")),
+        Error::Forbidden(m) => Error::Forbidden(format!("{subject}: {m}")),
         other => other,
     }
 }

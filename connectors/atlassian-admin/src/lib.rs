@@ -8,10 +8,12 @@
 //! - Accounts, licences and usage page through one listing, the v2 user
 //!   search across all directories (`directories/-/users/search`, 100 a
 //!   page, `groups` and `productAccess` expanded).
-//! - Roles come from each holder's role assignments (one request per
-//!   holder of a page, sent as one batch); `customer`, `contributor`,
-//!   `basic` and `guest` roles, and people who cannot sign in, hold no
-//!   paid seat.
+//! - Roles come from the groups' role assignments, read once per session
+//!   with each instance's admin list; only people no group grants a paid
+//!   role are asked for their own role assignments (see [`roles`]).
+//!   `customer`, `contributor`, `basic` and `guest` roles, and people who
+//!   cannot sign in, hold no paid seat. A product's granting groups are
+//!   the groups that grant it a role, its default group first.
 //! - Usage is timestamp-precise from the search's
 //!   `productAccess[].lastActiveTimestamp` when the search carries it;
 //!   otherwise it falls back to the v1 last-active dates, one request per
@@ -46,11 +48,15 @@
 //!   known is not found.
 
 mod api;
+mod roles;
 
-use api::{Admin, Assignment, User};
+use api::{Admin, ProductAccess, User};
+use roles::{Grants, paid_role, strongest_role};
 use roster_sdk::prelude::*;
 use schemars::JsonSchema;
 use serde::Deserialize;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// Where Atlassian's organisation APIs live.
 const ATLASSIAN_API: &str = "https://api.atlassian.com";
@@ -102,6 +108,8 @@ struct Connector {
     scim_directory: Option<String>,
     /// The site's cloud id usage and licences are limited to.
     site: Option<String>,
+    /// What the groups grant, read once per session.
+    grants: RefCell<Option<Rc<Grants>>>,
 }
 
 impl roster_sdk::Connector for Connector {
@@ -198,6 +206,7 @@ impl roster_sdk::Connector for Connector {
             org_id: config.org_id,
             scim_directory,
             site: config.site.map(|s| s.to_ascii_lowercase()),
+            grants: RefCell::default(),
         })
     }
 
@@ -225,12 +234,20 @@ impl roster_sdk::Connector for Connector {
 
     fn products(&self) -> Result<Vec<Product>> {
         let groups = self.admin.groups()?;
+        let grants = self.grants()?;
         Ok(self
             .admin
             .workspaces()?
             .into_iter()
             .filter_map(|w| {
                 let key = canonical_key(w.attributes.type_key.as_deref()?);
+                let default = default_group(&groups, &key);
+                let others = grants
+                    .granting(&groups, |r| {
+                        self.on_site(r) && resource_key(r).is_some_and(|k| k == key)
+                    })
+                    .into_iter()
+                    .filter(|g| default.is_none_or(|d| d.id != g.id));
                 let name = match &w.attributes.name {
                     Some(n) => format!("{} ({n})", product_name(&key)),
                     None => product_name(&key),
@@ -239,9 +256,10 @@ impl roster_sdk::Connector for Connector {
                 p.seats_total = w.attributes.capacity;
                 p.seats_used = w.attributes.usage;
                 p.plan = w.plan();
-                p.granting_groups = default_group(&groups, &key)
-                    .map(|g| g.name.clone())
+                p.granting_groups = default
                     .into_iter()
+                    .chain(others)
+                    .map(|g| g.name.clone())
                     .collect();
                 Some(p)
             })
@@ -250,27 +268,38 @@ impl roster_sdk::Connector for Connector {
 
     fn licenses(&self, cursor: Option<String>) -> Result<Page<License>> {
         let (users, next) = self.admin.users_page(cursor.as_deref())?;
-        let holders: Vec<&User> = users
-            .iter()
-            .filter(|u| u.product_access.iter().any(|p| self.on_site(&p.id)))
-            .collect();
-        let ids: Vec<&str> = holders.iter().map(|u| u.account_id.as_str()).collect();
-        let assignments = self.admin.role_assignments(&ids)?;
+        let grants = self.grants()?;
         let mut items = Vec::new();
-        for (user, assigned) in holders.into_iter().zip(assignments) {
-            let seated = is_human(user) && can_sign_in(user);
+        // Holders whose groups do not tell their role, asked one by one.
+        let mut unexplained: Vec<&User> = Vec::new();
+        for user in &users {
+            let mut explained = true;
             for access in user.product_access.iter().filter(|p| self.on_site(&p.id)) {
-                let key = canonical_key(&access.key);
+                match grants.held(user, &access.id) {
+                    Some(held) => {
+                        items.push(licence(user, access, Some(held.role), held.via_group))
+                    }
+                    None => explained = false,
+                }
+            }
+            if !explained {
+                unexplained.push(user);
+            }
+        }
+        let ids: Vec<&str> = unexplained.iter().map(|u| u.account_id.as_str()).collect();
+        for (user, assigned) in unexplained
+            .into_iter()
+            .zip(self.admin.role_assignments(&ids)?)
+        {
+            for access in user.product_access.iter().filter(|p| self.on_site(&p.id)) {
+                if grants.held(user, &access.id).is_some() {
+                    continue;
+                }
                 let (role, via_group) = strongest_role(&assigned, &access.id);
-                let billable = seated && paid_role(role.as_deref());
-                let via_group = via_group.then(|| member_of_default(user, &key)).flatten();
-                items.push(License {
-                    account_id: user.account_id.clone(),
-                    product_key: key,
-                    role,
-                    billable,
-                    via_group,
-                });
+                let via_group = via_group
+                    .then(|| grants.granting_group(user, &access.id))
+                    .flatten();
+                items.push(licence(user, access, role, via_group));
             }
         }
         Ok(Page::new(items, next))
@@ -328,39 +357,33 @@ impl roster_sdk::Connector for Connector {
 /// invitation.
 const RESOURCE_PAGES: usize = 10;
 
-/// Roles that use no paid seat.
-const NOT_BILLABLE: [&str; 4] = ["guest", "customer", "contributor", "basic"];
-
-/// Whether a role (none: unknown) uses a paid seat.
-fn paid_role(role: Option<&str>) -> bool {
-    role.is_none_or(|r| !NOT_BILLABLE.contains(&r))
-}
-
-/// The rank of a role when a person holds several on one product.
-fn rank(role: &str) -> u8 {
-    match role {
-        "admin" => 3,
-        "user" => 2,
-        _ if NOT_BILLABLE.contains(&role) => 0,
-        _ => 1,
+/// The licence `user` holds through `access`, with `role` (none: unknown).
+fn licence(
+    user: &User,
+    access: &ProductAccess,
+    role: Option<String>,
+    via_group: Option<String>,
+) -> License {
+    License {
+        account_id: user.account_id.clone(),
+        product_key: canonical_key(&access.key),
+        billable: is_human(user) && can_sign_in(user) && paid_role(role.as_deref()),
+        role,
+        via_group,
     }
 }
 
-/// The strongest role held on `resource` (without the `atlassian/`
-/// prefix), and whether a group grants it.
-fn strongest_role(assigned: &[Assignment], resource: &str) -> (Option<String>, bool) {
-    assigned
-        .iter()
-        .filter(|a| a.resource_id == resource)
-        .flat_map(Assignment::roles)
-        .map(|(role, group)| (role.strip_prefix("atlassian/").unwrap_or(role), group))
-        .max_by_key(|(role, _)| rank(role))
-        .map_or((None, false), |(role, group)| {
-            (Some(role.to_owned()), group)
-        })
-}
-
 impl Connector {
+    /// What the groups grant on the products kept, read on first use.
+    fn grants(&self) -> Result<Rc<Grants>> {
+        if let Some(g) = &*self.grants.borrow() {
+            return Ok(Rc::clone(g));
+        }
+        let grants = Rc::new(Grants::read(&self.admin, |r| self.on_site(r))?);
+        *self.grants.borrow_mut() = Some(Rc::clone(&grants));
+        Ok(grants)
+    }
+
     /// The account record of a directory user.
     fn account(&self, user: &User) -> Account {
         let kind = match user.account_type.as_str() {
@@ -768,9 +791,11 @@ fn default_group<'a>(groups: &'a [api::GroupRef], key: &str) -> Option<&'a api::
     })
 }
 
-/// The product's default group among the person's groups, by name.
-fn member_of_default(user: &User, key: &str) -> Option<String> {
-    default_group(&user.groups, key).map(|g| g.name.clone())
+/// The canonical product key of an instance ARI
+/// (`ari:cloud:jira-software::site/<cloud id>` → `jira-software`).
+fn resource_key(ari: &str) -> Option<String> {
+    let (product, _) = ari.strip_prefix("ari:cloud:")?.split_once("::")?;
+    Some(canonical_key(product))
 }
 
 /// The account id an invitation's answer names.
