@@ -1,10 +1,15 @@
 //! Sync: drains a connector's streams into the store, one page per call,
 //! checkpointing each page, and refusing the paging mistakes connectors
 //! make most often instead of storing a silently short or doubled list.
+//!
+//! Given several sessions of one connector, a sync reads as many streams
+//! at once, each session with its own store connection taking the next
+//! stream left to read; all share the upstreams' request budgets.
 
 use crate::session::{CallError, Session};
-use crate::store::{PageRows, Run, Store, StoreError, StreamName};
-use std::collections::HashSet;
+use crate::store::{Checkpoint, PageRows, Run, Store, StoreError, StreamName};
+use std::collections::{HashSet, VecDeque};
+use std::sync::Mutex;
 
 /// Why a sync failed.
 #[derive(Debug, thiserror::Error)]
@@ -89,13 +94,14 @@ pub fn streams_of(session: &Session) -> Vec<StreamName> {
         .collect()
 }
 
-/// Syncs connector instance `name` through `session` into `store`: a new
-/// run, or with `resume` the last unfinished one from its checkpoints. The
-/// run becomes current only if every stream completes; on failure it is
-/// marked failed and stays resumable.
+/// Syncs connector instance `name` into `store` through `sessions` (of
+/// that connector; as many streams are read at once as there are
+/// sessions): a new run, or with `resume` the last unfinished one from its
+/// checkpoints. The run becomes current only if every stream completes; on
+/// failure it is marked failed and stays resumable.
 pub async fn sync(
     store: &mut Store,
-    session: &mut Session,
+    sessions: &mut [Session],
     name: &str,
     resume: bool,
     progress: &dyn Progress,
@@ -110,7 +116,7 @@ pub async fn sync(
         Some(run) => run,
         None => store.begin_run(name)?,
     };
-    match drain_all(store, session, &run, progress).await {
+    match drain_all(store, sessions, &run, progress).await {
         Ok(()) => {
             store.complete_run(&run)?;
             let run = store.run(run.id)?.unwrap_or(run);
@@ -130,64 +136,100 @@ pub async fn sync(
 
 async fn drain_all(
     store: &mut Store,
-    session: &mut Session,
+    sessions: &mut [Session],
     run: &Run,
     progress: &dyn Progress,
 ) -> Result<(), SyncError> {
-    let checkpoints = store.checkpoints(run.id)?;
-    for stream in streams_of(session) {
-        let checkpoint = checkpoints.iter().find(|c| c.stream == stream);
-        if checkpoint.is_some_and(|c| c.done) {
-            continue;
-        }
-        let mut cursor = checkpoint.and_then(|c| c.cursor.clone());
-        let mut items = checkpoint.map_or(0, |c| c.items);
-        let mut seen: HashSet<String> = cursor.iter().cloned().collect();
-        let call_error = |source| SyncError::Call {
-            connector: run.connector.clone(),
-            stream: stream.as_str(),
-            source,
+    let Some(first) = sessions.first() else {
+        return Ok(());
+    };
+    let checkpoints = &store.checkpoints(run.id)?;
+    let pending: VecDeque<StreamName> = streams_of(first)
+        .into_iter()
+        .filter(|s| !checkpoints.iter().any(|c| c.stream == *s && c.done))
+        .collect();
+    let lanes = sessions.len().min(pending.len());
+    let mut more_stores = (1..lanes)
+        .map(|_| store.reopen())
+        .collect::<Result<Vec<_>, _>>()?;
+    let stores = std::iter::once(store).chain(more_stores.iter_mut());
+    let pending = Mutex::new(pending);
+    let next_stream = || {
+        pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop_front()
+    };
+    let readers = sessions
+        .iter_mut()
+        .zip(stores)
+        .map(|(session, store)| async move {
+            while let Some(stream) = next_stream() {
+                let checkpoint = checkpoints.iter().find(|c| c.stream == stream);
+                drain(store, session, run, stream, checkpoint, progress).await?;
+            }
+            Ok::<_, SyncError>(())
+        });
+    futures::future::try_join_all(readers).await?;
+    Ok(())
+}
+
+/// Reads `stream` to its end, from `checkpoint` if there is one.
+async fn drain(
+    store: &mut Store,
+    session: &mut Session,
+    run: &Run,
+    stream: StreamName,
+    checkpoint: Option<&Checkpoint>,
+    progress: &dyn Progress,
+) -> Result<(), SyncError> {
+    let mut cursor = checkpoint.and_then(|c| c.cursor.clone());
+    let mut items = checkpoint.map_or(0, |c| c.items);
+    let mut seen: HashSet<String> = cursor.iter().cloned().collect();
+    let call_error = |source| SyncError::Call {
+        connector: run.connector.clone(),
+        stream: stream.as_str(),
+        source,
+    };
+    loop {
+        // Each page is checked before it is stored, so that a bad cursor
+        // never becomes a checkpoint.
+        let (rows, next) = match stream {
+            StreamName::Products => {
+                let products = session.products().await.map_err(call_error)?;
+                (Rows::Products(products), None)
+            }
+            StreamName::Accounts => {
+                let page = session
+                    .accounts(cursor.as_deref())
+                    .await
+                    .map_err(call_error)?;
+                (Rows::Accounts(page.items), page.next_cursor)
+            }
+            StreamName::Licenses => {
+                let page = session
+                    .licenses(cursor.as_deref())
+                    .await
+                    .map_err(call_error)?;
+                (Rows::Licenses(page.items), page.next_cursor)
+            }
+            StreamName::Usage => {
+                let page = session.usage(cursor.as_deref()).await.map_err(call_error)?;
+                (Rows::Usage(page.items), page.next_cursor)
+            }
         };
-        loop {
-            // Each page is checked before it is stored, so that a bad
-            // cursor never becomes a checkpoint.
-            let (rows, next) = match stream {
-                StreamName::Products => {
-                    let products = session.products().await.map_err(call_error)?;
-                    (Rows::Products(products), None)
-                }
-                StreamName::Accounts => {
-                    let page = session
-                        .accounts(cursor.as_deref())
-                        .await
-                        .map_err(call_error)?;
-                    (Rows::Accounts(page.items), page.next_cursor)
-                }
-                StreamName::Licenses => {
-                    let page = session
-                        .licenses(cursor.as_deref())
-                        .await
-                        .map_err(call_error)?;
-                    (Rows::Licenses(page.items), page.next_cursor)
-                }
-                StreamName::Usage => {
-                    let page = session.usage(cursor.as_deref()).await.map_err(call_error)?;
-                    (Rows::Usage(page.items), page.next_cursor)
-                }
-            };
-            if let Some(next) = &next {
-                check_cursor(run, stream, &mut seen, next)?;
-            }
-            store.write_page(run, rows.as_page(), next.as_deref())?;
-            items += rows.len() as u64;
-            progress.page(&run.connector, stream, items);
-            match next {
-                Some(next) => cursor = Some(next),
-                None => break,
-            }
+        if let Some(next) = &next {
+            check_cursor(run, stream, &mut seen, next)?;
         }
-        progress.done(&run.connector, stream, items);
+        store.write_page(run, rows.as_page(), next.as_deref())?;
+        items += rows.len() as u64;
+        progress.page(&run.connector, stream, items);
+        match next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
     }
+    progress.done(&run.connector, stream, items);
     Ok(())
 }
 

@@ -32,8 +32,8 @@ async fn sync_everything(sim: &Simulator, store: &mut Store) {
     let runtime = harness::runtime(8);
     for (id, _) in roster_host::builtin::all() {
         let connector = harness::connector(&runtime, id).await;
-        let mut session = harness::open(&runtime, &connector, &config(id, sim)).await;
-        let synced = sync::sync(store, &mut session, id, false, &Silent)
+        let session = harness::open(&runtime, &connector, &config(id, sim)).await;
+        let synced = sync::sync(store, &mut [session], id, false, &Silent)
             .await
             .unwrap_or_else(|e| panic!("{id}: {e}"));
         assert_eq!(synced.run.status, RunStatus::Completed);

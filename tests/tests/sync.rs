@@ -19,11 +19,11 @@ async fn sync_with(attack: &str, store: &mut Store) -> Result<sync::Synced, Sync
     let connector = runtime.load_bytes(HOSTILE).await.unwrap();
     let config =
         json!({ "base_url": "http://127.0.0.1:9", "api_key": "k3y-value", "attack": attack });
-    let mut session = connector
+    let session = connector
         .open(&runtime, &config, SessionOptions::default())
         .await
         .unwrap();
-    sync::sync(store, &mut session, "hostile", false, &Silent).await
+    sync::sync(store, &mut [session], "hostile", false, &Silent).await
 }
 
 #[tokio::test]

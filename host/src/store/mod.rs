@@ -193,6 +193,11 @@ impl Store {
         Ok(store)
     }
 
+    /// Another connection to the same store, for a writer of its own.
+    pub fn reopen(&self) -> Result<Store, StoreError> {
+        Store::open(&self.path)
+    }
+
     /// The store file.
     pub fn path(&self) -> &Path {
         &self.path

@@ -78,11 +78,17 @@ pub async fn check(config: &Path, names: &[String]) -> Result<()> {
 pub async fn sync(config: &Path, names: &[String], resume: bool) -> Result<()> {
     let app = App::load(config, true)?;
     let selected = app.selected(names)?;
-    // Validate every config before starting anything.
+    // Validate every config before starting anything. Each connector gets
+    // one session per stream, so that its streams are read at once.
     let mut sessions = Vec::new();
     for c in &selected {
         let connector = app.component(c).await?;
-        sessions.push((c, app.open(c, &connector).await?));
+        let first = app.open(c, &connector).await?;
+        let mut mine = vec![first];
+        for _ in 1..sync::streams_of(&mine[0]).len() {
+            mine.push(app.open(c, &connector).await?);
+        }
+        sessions.push((c, mine));
     }
     let progress = Arc::new(Reporter::new());
     let started = Instant::now();
@@ -90,11 +96,11 @@ pub async fn sync(config: &Path, names: &[String], resume: bool) -> Result<()> {
     // connectors run in parallel and one's store writes never hold up
     // another's requests.
     let mut tasks = Vec::new();
-    for (c, mut session) in sessions {
+    for (c, mut sessions) in sessions {
         let mut store = app.store()?;
         let (name, progress) = (c.name.clone(), progress.clone());
         tasks.push(tokio::spawn(async move {
-            sync::sync(&mut store, &mut session, &name, resume, &*progress).await
+            sync::sync(&mut store, &mut sessions, &name, resume, &*progress).await
         }));
     }
     let results: Vec<Result<sync::Synced>> = join_all(tasks)
