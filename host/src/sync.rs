@@ -3,11 +3,12 @@
 //! make most often instead of storing a silently short or doubled list.
 //!
 //! Given several sessions of one connector, a sync reads as many streams
-//! at once, each session with its own store connection taking the next
-//! stream left to read; all share the upstreams' request budgets.
+//! at once, each session taking the next stream left to read; all share
+//! the upstreams' request budgets. Pages go to the store's own thread: a
+//! stream asks for its next page while the previous one is written.
 
 use crate::session::{CallError, Session};
-use crate::store::{Checkpoint, PageRows, Run, Store, StoreError, StreamName};
+use crate::store::{Checkpoint, PageRows, Pending, Run, StoreError, StoreHandle, StreamName};
 use std::collections::{HashSet, VecDeque};
 use std::sync::Mutex;
 
@@ -100,30 +101,40 @@ pub fn streams_of(session: &Session) -> Vec<StreamName> {
 /// checkpoints. The run becomes current only if every stream completes; on
 /// failure it is marked failed and stays resumable.
 pub async fn sync(
-    store: &mut Store,
+    store: &StoreHandle,
     sessions: &mut [Session],
     name: &str,
     resume: bool,
     progress: &dyn Progress,
 ) -> Result<Synced, SyncError> {
+    let connector = name.to_owned();
     let earlier = if resume {
-        store.resumable_run(name)?
+        store.call(move |s| s.resumable_run(&connector)).await?
     } else {
         None
     };
     let resumed = earlier.is_some();
     let run = match earlier {
         Some(run) => run,
-        None => store.begin_run(name)?,
+        None => {
+            let connector = name.to_owned();
+            store.call(move |s| s.begin_run(&connector)).await?
+        }
     };
     match drain_all(store, sessions, &run, progress).await {
         Ok(()) => {
-            store.complete_run(&run)?;
-            let run = store.run(run.id)?.unwrap_or(run);
+            let done = run.clone();
+            let run = store
+                .call(move |s| {
+                    s.complete_run(&done)?;
+                    Ok(s.run(done.id)?.unwrap_or(done))
+                })
+                .await?;
             Ok(Synced { run, resumed })
         }
         Err(e) => {
-            if let Err(store_error) = store.fail_run(&run, &e.to_string()) {
+            let (failed, message) = (run.clone(), e.to_string());
+            if let Err(store_error) = store.call(move |s| s.fail_run(&failed, &message)).await {
                 tracing::error!(
                     "could not record the failure of run {}: {store_error}",
                     run.id
@@ -135,24 +146,20 @@ pub async fn sync(
 }
 
 async fn drain_all(
-    store: &mut Store,
+    store: &StoreHandle,
     sessions: &mut [Session],
     run: &Run,
     progress: &dyn Progress,
 ) -> Result<(), SyncError> {
-    let Some(first) = sessions.first() else {
+    let Some(streams) = sessions.first().map(streams_of) else {
         return Ok(());
     };
-    let checkpoints = &store.checkpoints(run.id)?;
-    let pending: VecDeque<StreamName> = streams_of(first)
+    let id = run.id;
+    let checkpoints = &store.call(move |s| s.checkpoints(id)).await?;
+    let pending: VecDeque<StreamName> = streams
         .into_iter()
         .filter(|s| !checkpoints.iter().any(|c| c.stream == *s && c.done))
         .collect();
-    let lanes = sessions.len().min(pending.len());
-    let mut more_stores = (1..lanes)
-        .map(|_| store.reopen())
-        .collect::<Result<Vec<_>, _>>()?;
-    let stores = std::iter::once(store).chain(more_stores.iter_mut());
     let pending = Mutex::new(pending);
     let next_stream = || {
         pending
@@ -160,23 +167,20 @@ async fn drain_all(
             .unwrap_or_else(|e| e.into_inner())
             .pop_front()
     };
-    let readers = sessions
-        .iter_mut()
-        .zip(stores)
-        .map(|(session, store)| async move {
-            while let Some(stream) = next_stream() {
-                let checkpoint = checkpoints.iter().find(|c| c.stream == stream);
-                drain(store, session, run, stream, checkpoint, progress).await?;
-            }
-            Ok::<_, SyncError>(())
-        });
+    let readers = sessions.iter_mut().map(|session| async move {
+        while let Some(stream) = next_stream() {
+            let checkpoint = checkpoints.iter().find(|c| c.stream == stream);
+            drain(store, session, run, stream, checkpoint, progress).await?;
+        }
+        Ok::<_, SyncError>(())
+    });
     futures::future::try_join_all(readers).await?;
     Ok(())
 }
 
 /// Reads `stream` to its end, from `checkpoint` if there is one.
 async fn drain(
-    store: &mut Store,
+    store: &StoreHandle,
     session: &mut Session,
     run: &Run,
     stream: StreamName,
@@ -191,6 +195,8 @@ async fn drain(
         stream: stream.as_str(),
         source,
     };
+    // The previous page, being written while the next is read.
+    let mut writing: Option<Pending<()>> = None;
     loop {
         // Each page is checked before it is stored, so that a bad cursor
         // never becomes a checkpoint.
@@ -221,13 +227,22 @@ async fn drain(
         if let Some(next) = &next {
             check_cursor(run, stream, &mut seen, next)?;
         }
-        store.write_page(run, rows.as_page(), next.as_deref())?;
+        if let Some(previous) = writing.take() {
+            previous.wait().await?;
+        }
         items += rows.len() as u64;
+        let (page_run, page_next) = (run.clone(), next.clone());
+        writing = Some(
+            store.submit(move |s| s.write_page(&page_run, rows.as_page(), page_next.as_deref())),
+        );
         progress.page(&run.connector, stream, items);
         match next {
             Some(next) => cursor = Some(next),
             None => break,
         }
+    }
+    if let Some(last) = writing {
+        last.wait().await?;
     }
     progress.done(&run.connector, stream, items);
     Ok(())

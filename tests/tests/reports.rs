@@ -4,7 +4,7 @@
 
 use atlassian_sim::{Org, Person, ProductKey, Simulator};
 use roster_host::report::{self, Snapshot};
-use roster_host::store::{RunStatus, Store};
+use roster_host::store::{RunStatus, Store, StoreHandle, StoreWorker};
 use roster_host::sync::{self, Silent};
 use roster_tests::harness::{self, NOW};
 use serde_json::{Value, json};
@@ -28,12 +28,18 @@ fn config(id: &str, sim: &Simulator) -> Value {
     }
 }
 
-async fn sync_everything(sim: &Simulator, store: &mut Store) {
+/// Syncs every built-in connector, each reading all its streams at once
+/// (one session per stream), as `roster sync` does.
+async fn sync_everything(sim: &Simulator, store: &StoreHandle) {
     let runtime = harness::runtime(8);
     for (id, _) in roster_host::builtin::all() {
         let connector = harness::connector(&runtime, id).await;
-        let session = harness::open(&runtime, &connector, &config(id, sim)).await;
-        let synced = sync::sync(store, &mut [session], id, false, &Silent)
+        let first = harness::open(&runtime, &connector, &config(id, sim)).await;
+        let mut sessions = vec![first];
+        for _ in 1..sync::streams_of(&sessions[0]).len() {
+            sessions.push(harness::open(&runtime, &connector, &config(id, sim)).await);
+        }
+        let synced = sync::sync(store, &mut sessions, id, false, &Silent)
             .await
             .unwrap_or_else(|e| panic!("{id}: {e}"));
         assert_eq!(synced.run.status, RunStatus::Completed);
@@ -59,8 +65,9 @@ fn billable(org: &Org, product: ProductKey) -> impl Iterator<Item = &Person> {
 async fn reports_equal_the_ground_truth() {
     let sim = harness::simulator(3_000, 21, Default::default()).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("roster.db")).unwrap();
-    sync_everything(&sim, &mut store).await;
+    let worker = StoreWorker::spawn(Store::open(&dir.path().join("roster.db")).unwrap()).unwrap();
+    sync_everything(&sim, &worker.handle()).await;
+    let store = worker.finish();
     let snapshot = Snapshot::load(&store).unwrap();
     let org = sim.org();
 

@@ -2,13 +2,13 @@
 //! naming the connector and the stream, instead of storing a short or
 //! doubled list; the previous snapshot stays current.
 
-use roster_host::store::{RunStatus, Store};
+use roster_host::store::{RunStatus, Store, StoreHandle, StoreWorker};
 use roster_host::sync::{self, Silent, SyncError};
 use roster_host::{NetworkPolicy, Runtime, RuntimeOptions, SessionOptions};
 use roster_tests::components::HOSTILE;
 use serde_json::json;
 
-async fn sync_with(attack: &str, store: &mut Store) -> Result<sync::Synced, SyncError> {
+async fn sync_with(attack: &str, store: &StoreHandle) -> Result<sync::Synced, SyncError> {
     let runtime = Runtime::new(RuntimeOptions {
         network: NetworkPolicy {
             allow_private: true,
@@ -29,8 +29,11 @@ async fn sync_with(attack: &str, store: &mut Store) -> Result<sync::Synced, Sync
 #[tokio::test]
 async fn paging_mistakes_fail_the_run_and_keep_the_previous_snapshot() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("roster.db")).unwrap();
-    let good = sync_with("nothing", &mut store).await.unwrap();
+    let path = dir.path().join("roster.db");
+    let worker = StoreWorker::spawn(Store::open(&path).unwrap()).unwrap();
+    let writer = worker.handle();
+    let store = Store::open(&path).unwrap();
+    let good = sync_with("nothing", &writer).await.unwrap();
     assert_eq!(good.run.status, RunStatus::Completed);
 
     let cases = [
@@ -48,7 +51,7 @@ async fn paging_mistakes_fail_the_run_and_keep_the_previous_snapshot() {
         ),
     ];
     for (attack, expected) in cases {
-        let err = sync_with(attack, &mut store).await.unwrap_err();
+        let err = sync_with(attack, &writer).await.unwrap_err();
         assert!(err.to_string().starts_with(expected), "{attack}: {err}");
         let last = &store.runs().unwrap()[0];
         assert_eq!(last.status, RunStatus::Failed, "{attack}");

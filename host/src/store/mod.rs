@@ -9,20 +9,24 @@
 //! reports the same account twice fails its run instead of being stored
 //! short or doubled.
 //!
-//! Several connectors sync at once, each through its own connection:
-//! every write transaction begins `IMMEDIATE`, taking the write lock up
-//! front (waiting for it within the busy timeout) rather than failing
-//! when a read turns into a write after another connection wrote.
+//! A sync writes through one connection on a thread of its own
+//! ([`StoreWorker`]). Other processes may write at the same time: every
+//! write transaction begins `IMMEDIATE`, taking the write lock up front
+//! (waiting for it within the busy timeout) rather than failing when a
+//! read turns into a write after another connection wrote.
 
 mod schema;
+mod worker;
 
 use crate::contract::{Account, AccountKind, AccountStatus, Instant, License, Product, Usage};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 pub use schema::SCHEMA_VERSION;
+pub use worker::{Pending, StoreHandle, StoreWorker};
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +63,20 @@ pub enum StoreError {
     /// The run is not one this store knows as running.
     #[error("run {0} is not running")]
     NotRunning(i64),
+    /// The store's thread could not start.
+    #[error("store {path}: could not start its thread: {source}")]
+    Thread {
+        /// The store file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The store's thread stopped before finishing a job.
+    #[error("store {path}: its thread stopped")]
+    Gone {
+        /// The store file.
+        path: PathBuf,
+    },
 }
 
 /// One of the streams a connector lists.
@@ -160,6 +178,9 @@ pub struct Run {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Digests of the ids each unfinished run stored, per stream (see
+    /// `write_page`).
+    ids: HashMap<(i64, StreamName), HashSet<u128>>,
 }
 
 impl Store {
@@ -182,6 +203,7 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_owned(),
+            ids: HashMap::new(),
         };
         schema::migrate(&mut store.conn).map_err(|e| match e {
             schema::MigrateError::Sqlite(source) => sqlite(source),
@@ -191,11 +213,6 @@ impl Store {
             },
         })?;
         Ok(store)
-    }
-
-    /// Another connection to the same store, for a writer of its own.
-    pub fn reopen(&self) -> Result<Store, StoreError> {
-        Store::open(&self.path)
     }
 
     /// The store file.
@@ -314,20 +331,14 @@ impl Store {
         page: PageRows<'_>,
         next: Option<&str>,
     ) -> Result<(), StoreError> {
+        let stream = page.stream();
+        let fresh = self.fresh_ids(run, &page)?;
         let path = self.path.clone();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| sqlite_at(&path, e))?;
-        let stream = page.stream();
-        let written = insert_rows(&tx, run, &page).map_err(|e| match e {
-            Insert::Duplicate(what) => StoreError::Duplicate {
-                connector: run.connector.clone(),
-                stream: stream.as_str(),
-                what,
-            },
-            Insert::Sqlite(e) => sqlite_at(&path, e),
-        })?;
+        let written = insert_rows(&tx, run, &page).map_err(|e| sqlite_at(&path, e))?;
         tx.execute(
             "INSERT INTO checkpoints (run_id, stream, cursor, items, pages, done)
              VALUES (?1, ?2, ?3, ?4, 1, ?5)
@@ -343,7 +354,60 @@ impl Store {
             ],
         )
         .map_err(|e| sqlite_at(&path, e))?;
-        tx.commit().map_err(|e| sqlite_at(&path, e))
+        tx.commit().map_err(|e| sqlite_at(&path, e))?;
+        self.ids.entry((run.id, stream)).or_default().extend(fresh);
+        Ok(())
+    }
+
+    /// The ids of `page`, checked against each other and against those the
+    /// run already stored in that stream (read from the file once per run
+    /// and stream, so that a resumed run is checked too).
+    fn fresh_ids(&mut self, run: &Run, page: &PageRows<'_>) -> Result<HashSet<u128>, StoreError> {
+        let stream = page.stream();
+        if !self.ids.contains_key(&(run.id, stream)) {
+            let stored = self.stored_ids(run, stream)?;
+            self.ids.insert((run.id, stream), stored);
+        }
+        let stored = &self.ids[&(run.id, stream)];
+        let mut fresh = HashSet::new();
+        for (id, what) in page.ids() {
+            let id = digest(&id);
+            if stored.contains(&id) || !fresh.insert(id) {
+                return Err(StoreError::Duplicate {
+                    connector: run.connector.clone(),
+                    stream: stream.as_str(),
+                    what,
+                });
+            }
+        }
+        Ok(fresh)
+    }
+
+    /// The ids a run stored in `stream`, as [`PageRows::ids`] makes them.
+    fn stored_ids(&self, run: &Run, stream: StreamName) -> Result<HashSet<u128>, StoreError> {
+        let sql = match stream {
+            StreamName::Accounts => {
+                "SELECT id FROM accounts WHERE connector = ?1 AND generation = ?2"
+            }
+            StreamName::Products => {
+                "SELECT key FROM products WHERE connector = ?1 AND generation = ?2"
+            }
+            StreamName::Licenses => {
+                "SELECT account_id || char(0) || product_key FROM licenses WHERE connector = ?1 AND generation = ?2"
+            }
+            StreamName::Usage => {
+                "SELECT account_id || char(0) || product_key FROM usage WHERE connector = ?1 AND generation = ?2"
+            }
+        };
+        let mut stmt = self.conn.prepare(sql).map_err(|e| self.sqlite(e))?;
+        let ids = stmt
+            .query_map(params![run.connector, run.generation], |r| {
+                r.get::<_, String>(0).map(|id| digest(&id))
+            })
+            .map_err(|e| self.sqlite(e))?
+            .collect::<Result<HashSet<u128>, _>>()
+            .map_err(|e| self.sqlite(e))?;
+        Ok(ids)
     }
 
     /// Completes a run: its generation becomes the connector's current one
@@ -376,7 +440,14 @@ impl Store {
             )
             .map_err(|e| sqlite_at(&path, e))?;
         }
-        tx.commit().map_err(|e| sqlite_at(&path, e))
+        tx.commit().map_err(|e| sqlite_at(&path, e))?;
+        self.forget_ids(run);
+        Ok(())
+    }
+
+    /// Drops the ids kept for a run that is over.
+    fn forget_ids(&mut self, run: &Run) {
+        self.ids.retain(|(id, _), _| *id != run.id);
     }
 
     /// Marks a run failed with `error` (its rows stay, for `--resume`).
@@ -387,6 +458,7 @@ impl Store {
                 params![run.id, now(), error],
             )
             .map_err(|e| self.sqlite(e))?;
+        self.forget_ids(run);
         Ok(())
     }
 
@@ -466,30 +538,63 @@ impl PageRows<'_> {
             PageRows::Usage(_) => StreamName::Usage,
         }
     }
-}
 
-enum Insert {
-    Duplicate(String),
-    Sqlite(rusqlite::Error),
-}
-
-impl From<rusqlite::Error> for Insert {
-    fn from(e: rusqlite::Error) -> Self {
-        Insert::Sqlite(e)
+    /// Each row's id within its stream, with how to name it to people.
+    fn ids(&self) -> Vec<(String, String)> {
+        let pair = |account: &str, product: &str| format!("{account}\0{product}");
+        match self {
+            PageRows::Accounts(items) => items
+                .iter()
+                .map(|a| (a.id.clone(), format!("account `{}`", a.id)))
+                .collect(),
+            PageRows::Products(items) => items
+                .iter()
+                .map(|p| (p.key.clone(), format!("product `{}`", p.key)))
+                .collect(),
+            PageRows::Licenses(items) => items
+                .iter()
+                .map(|l| {
+                    let what = format!("licence of `{}` to `{}`", l.account_id, l.product_key);
+                    (pair(&l.account_id, &l.product_key), what)
+                })
+                .collect(),
+            PageRows::Usage(items) => items
+                .iter()
+                .map(|u| {
+                    let product = u.product_key.as_deref().unwrap_or("");
+                    let what = format!(
+                        "usage of `{}` in `{}`",
+                        u.account_id,
+                        u.product_key.as_deref().unwrap_or("(any product)")
+                    );
+                    (pair(&u.account_id, product), what)
+                })
+                .collect(),
+        }
     }
 }
 
-/// Inserts a page's rows, naming the first duplicate.
-fn insert_rows(tx: &Transaction<'_>, run: &Run, page: &PageRows<'_>) -> Result<usize, Insert> {
-    let (c, g) = (&run.connector, run.generation);
-    let duplicate = |e: rusqlite::Error, what: String| match e {
-        rusqlite::Error::SqliteFailure(f, _)
-            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
-            Insert::Duplicate(what)
-        }
-        other => Insert::Sqlite(other),
+/// A 128-bit digest of an id, from two differently seeded hashes: 16 bytes
+/// to remember each id a run stored, with a false duplicate as unlikely as
+/// a collision of 128-bit hashes.
+fn digest(id: &str) -> u128 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let half = |seed: u8| {
+        let mut hasher = DefaultHasher::new();
+        seed.hash(&mut hasher);
+        id.hash(&mut hasher);
+        hasher.finish()
     };
+    (u128::from(half(0)) << 64) | u128::from(half(1))
+}
+
+/// Inserts a page's rows.
+fn insert_rows(
+    tx: &Transaction<'_>,
+    run: &Run,
+    page: &PageRows<'_>,
+) -> Result<usize, rusqlite::Error> {
+    let (c, g) = (&run.connector, run.generation);
     match page {
         PageRows::Accounts(items) => {
             let mut stmt = tx.prepare_cached(
@@ -510,8 +615,7 @@ fn insert_rows(tx: &Transaction<'_>, run: &Run, page: &PageRows<'_>) -> Result<u
                     a.last_active.as_ref().map(instant_text),
                     serde_json::to_string(&a.groups).unwrap_or_default(),
                     serde_json::to_string(&a.attributes).unwrap_or_default(),
-                ])
-                .map_err(|e| duplicate(e, format!("account `{}`", a.id)))?;
+                ])?;
             }
             Ok(items.len())
         }
@@ -530,8 +634,7 @@ fn insert_rows(tx: &Transaction<'_>, run: &Run, page: &PageRows<'_>) -> Result<u
                     p.seats_used,
                     p.plan,
                     serde_json::to_string(&p.granting_groups).unwrap_or_default(),
-                ])
-                .map_err(|e| duplicate(e, format!("product `{}`", p.key)))?;
+                ])?;
             }
             Ok(items.len())
         }
@@ -549,13 +652,7 @@ fn insert_rows(tx: &Transaction<'_>, run: &Run, page: &PageRows<'_>) -> Result<u
                     l.role,
                     l.billable,
                     l.via_group
-                ])
-                .map_err(|e| {
-                    duplicate(
-                        e,
-                        format!("licence of `{}` to `{}`", l.account_id, l.product_key),
-                    )
-                })?;
+                ])?;
             }
             Ok(items.len())
         }
@@ -576,17 +673,7 @@ fn insert_rows(tx: &Transaction<'_>, run: &Run, page: &PageRows<'_>) -> Result<u
                     u.product_key.as_deref().unwrap_or(""),
                     text,
                     precision
-                ])
-                .map_err(|e| {
-                    duplicate(
-                        e,
-                        format!(
-                            "usage of `{}` in `{}`",
-                            u.account_id,
-                            u.product_key.as_deref().unwrap_or("(any product)")
-                        ),
-                    )
-                })?;
+                ])?;
             }
             Ok(items.len())
         }

@@ -3,14 +3,14 @@
 use rusqlite::Connection;
 
 /// The schema version this Roster writes (SQLite's `user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Tables holding connector data, keyed by connector and generation.
 pub(super) const DATA_TABLES: [&str; 4] = ["accounts", "products", "licenses", "usage"];
 
 /// Version 1: runs, their checkpoints, each connector's current
 /// generation, and the four data tables.
-const V1: &str = "
+pub(super) const V1: &str = "
 CREATE TABLE runs (
     id          INTEGER PRIMARY KEY,
     connector   TEXT NOT NULL,
@@ -81,6 +81,72 @@ CREATE TABLE usage (
 ) WITHOUT ROWID;
 ";
 
+/// Version 2: the data tables keep rows in the order a run writes them,
+/// read by connector and generation. Version 1 clustered them by id, so
+/// every row of a page landed on a page of its own in the B-tree and a
+/// sync rewrote hundreds of database pages per page of 100 rows; ids are
+/// now kept unique by the store itself (see `Store::write_page`). The
+/// email index, which no query used, is gone.
+const V2: &str = "
+DROP INDEX accounts_email;
+CREATE TABLE accounts_v2 (
+    connector    TEXT NOT NULL,
+    generation   INTEGER NOT NULL,
+    id           TEXT NOT NULL,
+    email        TEXT,
+    display_name TEXT,
+    status       TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    created_at   TEXT,
+    last_active  TEXT,
+    groups       TEXT NOT NULL,
+    attributes   TEXT NOT NULL
+);
+INSERT INTO accounts_v2 SELECT * FROM accounts;
+DROP TABLE accounts;
+ALTER TABLE accounts_v2 RENAME TO accounts;
+CREATE INDEX accounts_by_generation ON accounts (connector, generation);
+CREATE TABLE products_v2 (
+    connector       TEXT NOT NULL,
+    generation      INTEGER NOT NULL,
+    key             TEXT NOT NULL,
+    name            TEXT NOT NULL,
+    seats_total     INTEGER,
+    seats_used      INTEGER,
+    plan            TEXT,
+    granting_groups TEXT NOT NULL
+);
+INSERT INTO products_v2 SELECT * FROM products;
+DROP TABLE products;
+ALTER TABLE products_v2 RENAME TO products;
+CREATE INDEX products_by_generation ON products (connector, generation);
+CREATE TABLE licenses_v2 (
+    connector   TEXT NOT NULL,
+    generation  INTEGER NOT NULL,
+    account_id  TEXT NOT NULL,
+    product_key TEXT NOT NULL,
+    role        TEXT,
+    billable    INTEGER NOT NULL,
+    via_group   TEXT
+);
+INSERT INTO licenses_v2 SELECT * FROM licenses;
+DROP TABLE licenses;
+ALTER TABLE licenses_v2 RENAME TO licenses;
+CREATE INDEX licenses_by_generation ON licenses (connector, generation);
+CREATE TABLE usage_v2 (
+    connector   TEXT NOT NULL,
+    generation  INTEGER NOT NULL,
+    account_id  TEXT NOT NULL,
+    product_key TEXT NOT NULL,
+    last_active TEXT NOT NULL,
+    precision   TEXT NOT NULL CHECK (precision IN ('date', 'timestamp'))
+);
+INSERT INTO usage_v2 SELECT * FROM usage;
+DROP TABLE usage;
+ALTER TABLE usage_v2 RENAME TO usage;
+CREATE INDEX usage_by_generation ON usage (connector, generation);
+";
+
 /// Why the schema could not be brought up to date.
 pub(super) enum MigrateError {
     Sqlite(rusqlite::Error),
@@ -97,7 +163,7 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     if version > SCHEMA_VERSION {
         return Err(MigrateError::Newer(version));
     }
-    let steps: [&str; 1] = [V1];
+    let steps: [&str; 2] = [V1, V2];
     for (i, step) in steps.iter().enumerate().skip(version as usize) {
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)

@@ -185,3 +185,92 @@ fn connectors_sync_at_once_through_their_own_connections() {
     assert_eq!(current(&store, "admin"), Some(40));
     assert_eq!(current(&store, "jira"), Some(40));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_store_thread_runs_every_job_from_every_handle_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("roster.db");
+    let worker = StoreWorker::spawn(Store::open(&path).unwrap()).unwrap();
+    let writers = ["one", "two", "three"].map(|name| {
+        let store = worker.handle();
+        tokio::spawn(async move {
+            let run = store.call(move |s| s.begin_run(name)).await.unwrap();
+            // Queued without waiting: the thread keeps the order.
+            let page = account("a");
+            let done = run.clone();
+            let written =
+                store.submit(move |s| s.write_page(&run, PageRows::Accounts(&[page]), None));
+            let completed = store.submit(move |s| s.complete_run(&done));
+            written.wait().await.unwrap();
+            completed.wait().await.unwrap();
+        })
+    });
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let store = worker.finish();
+    let runs = store.runs().unwrap();
+    assert_eq!(runs.len(), 3);
+    assert!(runs.iter().all(|r| r.status == RunStatus::Completed));
+}
+
+#[test]
+fn a_resumed_run_still_refuses_an_id_stored_before_the_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("roster.db");
+    let run = {
+        let mut store = Store::open(&path).unwrap();
+        let run = store.begin_run("jira").unwrap();
+        store
+            .write_page(&run, PageRows::Accounts(&[account("a")]), Some("2"))
+            .unwrap();
+        run
+    };
+    let mut store = Store::open(&path).unwrap();
+    let err = store
+        .write_page(&run, PageRows::Accounts(&[account("a")]), None)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("reported account `a` twice in its `accounts` stream"),
+        "{err}"
+    );
+    // The refused page left nothing behind; the same id is fine in the
+    // next run.
+    assert_eq!(count(&store, "jira", run.generation), 1);
+    store
+        .write_page(&run, PageRows::Accounts(&[account("b")]), None)
+        .unwrap();
+    store.complete_run(&run).unwrap();
+    let next = store.begin_run("jira").unwrap();
+    store
+        .write_page(&next, PageRows::Accounts(&[account("a")]), None)
+        .unwrap();
+}
+
+#[test]
+fn a_version_1_store_keeps_its_rows_through_the_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("roster.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(schema::V1).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO runs VALUES (1, 'jira', 1, '2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z', 'completed', NULL);
+             INSERT INTO current VALUES ('jira', 1);
+             INSERT INTO accounts VALUES ('jira', 1, 'a', 'a@acme.example', 'A', 'active', 'human', NULL, NULL, '[]', '[]');
+             INSERT INTO licenses VALUES ('jira', 1, 'a', 'jira-software', 'user', 1, NULL);",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let version: i64 = store
+        .conn()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    assert_eq!(count(&store, "jira", 1), 1);
+    let snapshot = crate::report::Snapshot::load(&store).unwrap();
+    assert_eq!(snapshot.licenses.len(), 1);
+}

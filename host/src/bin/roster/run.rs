@@ -5,7 +5,7 @@ use anyhow::{Result, bail};
 use futures::future::join_all;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use roster_host::contract::{action_name, stream_name};
-use roster_host::store::StreamName;
+use roster_host::store::{StoreWorker, StreamName};
 use roster_host::sync::{self, Progress};
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -92,15 +92,16 @@ pub async fn sync(config: &Path, names: &[String], resume: bool) -> Result<()> {
     }
     let progress = Arc::new(Reporter::new());
     let started = Instant::now();
-    // One task per connector, each with its own store connection, so that
-    // connectors run in parallel and one's store writes never hold up
-    // another's requests.
+    // One task per connector, so that connectors run in parallel; their
+    // pages queue on the store's own thread, so that writing never holds
+    // up requests.
+    let worker = StoreWorker::spawn(app.store()?)?;
     let mut tasks = Vec::new();
     for (c, mut sessions) in sessions {
-        let mut store = app.store()?;
+        let store = worker.handle();
         let (name, progress) = (c.name.clone(), progress.clone());
         tasks.push(tokio::spawn(async move {
-            sync::sync(&mut store, &mut sessions, &name, resume, &*progress).await
+            sync::sync(&store, &mut sessions, &name, resume, &*progress).await
         }));
     }
     let results: Vec<Result<sync::Synced>> = join_all(tasks)
@@ -108,6 +109,8 @@ pub async fn sync(config: &Path, names: &[String], resume: bool) -> Result<()> {
         .into_iter()
         .map(|joined| Ok(joined??))
         .collect();
+    // Every job was awaited: this only closes the connection.
+    drop(worker.finish());
     progress.finish();
     let mut failed = 0;
     for (c, result) in selected.iter().zip(results) {
