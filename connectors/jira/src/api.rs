@@ -403,14 +403,15 @@ impl Jira {
         if let Some(access) = access_type {
             request = request.query([("accessType", access)]);
         }
-        let mut pages = every_page(std::slice::from_ref(&request))
+        let mut all = Vec::new();
+        each_page(std::slice::from_ref(&request), |_, page| all.extend(page))
             .map_err(needs(BROWSE_USERS, "listing groups"))?;
-        Ok(pages.pop().unwrap_or_default())
+        Ok(all)
     }
 
     /// The members of each group (inactive ones included), every page,
-    /// in the order of `groups`.
-    pub fn members(&self, groups: &[GroupRef]) -> Result<Vec<Vec<User>>> {
+    /// handed to `take` with the group's index as each page arrives.
+    pub fn members(&self, groups: &[GroupRef], take: impl FnMut(usize, Vec<User>)) -> Result<()> {
         let requests = groups
             .iter()
             .map(|g| {
@@ -421,7 +422,7 @@ impl Jira {
                 ]))
             })
             .collect::<Result<Vec<_>>>()?;
-        every_page(&requests).map_err(needs(ADMINISTER, "listing group members"))
+        each_page(&requests, take).map_err(needs(ADMINISTER, "listing group members"))
     }
 
     /// The user with exactly this email, if Jira shows one.
@@ -469,10 +470,13 @@ impl Jira {
 }
 
 /// Every page of several `PageBean` listings: the first pages together,
-/// then, from the totals they report, all the others in batches. Returns
-/// each listing's values in request order.
-fn every_page<T: DeserializeOwned>(firsts: &[Request]) -> Result<Vec<Vec<T>>> {
-    let mut listings = Vec::with_capacity(firsts.len());
+/// then, from the totals they report, all the others in batches. Hands
+/// each page's values to `take` with the index of its listing, first pages
+/// in request order, then the others listing by listing.
+fn each_page<T: DeserializeOwned>(
+    firsts: &[Request],
+    mut take: impl FnMut(usize, Vec<T>),
+) -> Result<()> {
     let mut rest = Vec::new();
     let mut owners = Vec::new();
     for (i, answer) in send_all(firsts).into_iter().enumerate() {
@@ -484,7 +488,7 @@ fn every_page<T: DeserializeOwned>(firsts: &[Request]) -> Result<Vec<Vec<T>>> {
             owners.push(i);
             start += step;
         }
-        listings.push(page.values);
+        take(i, page.values);
     }
     // In batches, each decoded before the next is sent, so that a large
     // site's answers never sit in memory all at once.
@@ -494,10 +498,10 @@ fn every_page<T: DeserializeOwned>(firsts: &[Request]) -> Result<Vec<Vec<T>>> {
     {
         for (answer, &owner) in send_all(requests).into_iter().zip(owners) {
             let page: PageBean<T> = decode(answer)?;
-            listings[owner].extend(page.values);
+            take(owner, page.values);
         }
     }
-    Ok(listings)
+    Ok(())
 }
 
 /// Pages of a listing fetched per batch after the first pages: enough to

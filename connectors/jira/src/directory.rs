@@ -9,10 +9,12 @@ use roster_sdk::License;
 use roster_sdk::Result;
 use std::collections::HashMap;
 
-/// One account that is in at least one group.
+/// One account that is in at least one group: what licences need of it.
 pub struct Member {
-    /// The account as the member listing shows it.
-    pub user: User,
+    pub account_id: String,
+    /// Whether it takes a paid seat when it holds a product: a person's
+    /// account that can sign in.
+    pub seated: bool,
     /// Indexes into [`Directory::groups`], in group order.
     pub groups: Vec<usize>,
 }
@@ -23,7 +25,7 @@ pub struct Directory {
     pub groups: Vec<GroupRef>,
     /// Whether each group (same index) administers Jira or the site.
     pub admin: Vec<bool>,
-    /// Every account in some group, in the order first listed.
+    /// Every account in some group, in the order first read.
     pub members: Vec<Member>,
     index: HashMap<String, usize>,
 }
@@ -32,23 +34,25 @@ impl Directory {
     /// Reads the memberships of every group; needs *Administer Jira*.
     pub fn read(jira: &Jira) -> Result<Self> {
         let groups = jira.groups()?;
-        let listings = jira.members(&groups)?;
         let admin_ids = jira.admin_group_ids()?;
         let admin = groups
             .iter()
             .map(|g| admin_ids.contains(&g.group_id))
             .collect();
         let mut directory = Directory {
-            groups,
+            groups: Vec::new(),
             admin,
             members: Vec::new(),
             index: HashMap::new(),
         };
-        for (g, users) in listings.into_iter().enumerate() {
+        // Pages are folded in as they arrive, so that a large site's
+        // memberships are never held twice.
+        jira.members(&groups, |g, users| {
             for user in users {
                 directory.add(user, g);
             }
-        }
+        })?;
+        directory.groups = groups;
         Ok(directory)
     }
 
@@ -56,15 +60,16 @@ impl Directory {
         match self.index.get(&user.account_id) {
             Some(&i) => {
                 let groups = &mut self.members[i].groups;
-                if !groups.contains(&group) {
-                    groups.push(group);
+                if let Err(at) = groups.binary_search(&group) {
+                    groups.insert(at, group);
                 }
             }
             None => {
                 self.index
                     .insert(user.account_id.clone(), self.members.len());
                 self.members.push(Member {
-                    user,
+                    seated: user.active && user.is_person(),
+                    account_id: user.account_id,
                     groups: vec![group],
                 });
             }
@@ -106,10 +111,10 @@ impl Directory {
                 let held = || granting.iter().filter(|g| member.groups.contains(g));
                 let via = held().find(|&&g| self.admin[g]).or_else(|| held().next())?;
                 Some(License {
-                    account_id: member.user.account_id.clone(),
+                    account_id: member.account_id.clone(),
                     product_key: role.key.clone(),
                     role: Some(if self.admin[*via] { "admin" } else { "user" }.into()),
-                    billable: member.user.active && member.user.is_person(),
+                    billable: member.seated,
                     via_group: Some(self.groups[*via].name.clone()),
                 })
             })
