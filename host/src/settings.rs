@@ -10,6 +10,7 @@
 //! [connectors.jira]
 //! component = "jira"
 //! seat_price = { "jira-software" = 8.60 }
+//! streams_at_once = 1
 //!
 //! [connectors.jira.config]
 //! site = "acme"
@@ -47,6 +48,9 @@ pub struct ConnectorSettings {
     pub sha256: Option<String>,
     /// Monthly price of one seat, per product key, for cost reports.
     pub seat_price: BTreeMap<String, f64>,
+    /// How many of its streams a sync reads at once, each in a session of
+    /// its own; none for all of them.
+    pub streams_at_once: Option<usize>,
     /// The connector's config, secrets resolved (never print it).
     pub config: Value,
 }
@@ -124,6 +128,7 @@ struct ConnectorTable {
     sha256: Option<String>,
     #[serde(default)]
     seat_price: BTreeMap<String, f64>,
+    streams_at_once: Option<i64>,
     #[serde(default)]
     config: toml::Table,
 }
@@ -199,6 +204,16 @@ impl Settings {
                     ));
                 }
             }
+            let streams_at_once = match table.streams_at_once {
+                None => None,
+                Some(n) if n >= 1 => Some(n as usize),
+                Some(_) => {
+                    return Err(fail(
+                        "streams_at_once",
+                        "expected 1 or more (1 reads the streams one after another)".into(),
+                    ));
+                }
+            };
             let mut config = Map::new();
             for (key, value) in table.config {
                 let value = resolve(&value, base, env)
@@ -210,6 +225,7 @@ impl Settings {
                 component,
                 sha256: table.sha256.map(|s| s.to_ascii_lowercase()),
                 seat_price: table.seat_price,
+                streams_at_once,
                 config: Value::Object(config),
             });
         }
@@ -351,6 +367,10 @@ mod tests {
             (
                 "[connectors.x]\ncomponent = \"jira\"\nseat_price = { jira = -1.0 }",
                 "connector `x`: seat_price.jira: expected a price of zero or more",
+            ),
+            (
+                "[connectors.x]\ncomponent = \"jira\"\nstreams_at_once = 0",
+                "connector `x`: streams_at_once: expected 1 or more",
             ),
             (
                 "[connectors.x]\nsha256 = \"x\"",

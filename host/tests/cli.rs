@@ -197,3 +197,46 @@ async fn a_killed_sync_keeps_the_previous_snapshot_and_resume_completes_it() {
     drop(store);
     assert_eq!(accounts(), jira_accounts(&sim));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_at_once_trades_time_for_requests() {
+    let sim = simulator(2_000).await;
+    let dir = tempfile::tempdir().unwrap();
+    let token = sim.credentials().admin_api_token.clone();
+    let sync = |config: String| {
+        write(dir.path(), &config);
+        sim.clear_requests();
+        let out = Command::new(env!("CARGO_BIN_EXE_roster"))
+            .current_dir(dir.path())
+            .args(["sync"])
+            .env("TEST_JIRA_TOKEN", &token)
+            .env("XDG_CACHE_HOME", dir.path().join("cache"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        let membership_reads = sim
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/group/member"))
+            .count();
+        (text(&out), membership_reads)
+    };
+    // By default each stream has a session, and each session reads the
+    // memberships it needs; one stream at a time reads them once.
+    let (all_at_once, parallel_reads) = sync(jira_config(&sim, ""));
+    let one_session = jira_config(&sim, "").replace(
+        "component = \"jira\"\n",
+        "component = \"jira\"\nstreams_at_once = 1\n",
+    );
+    let (one_at_a_time, serial_reads) = sync(one_session);
+    assert!(serial_reads > 0);
+    assert_eq!(parallel_reads, 2 * serial_reads, "accounts and licences");
+    let counts = |out: &str| {
+        out.lines()
+            .find(|l| l.starts_with("jira: completed"))
+            .and_then(|l| l.split_once('('))
+            .map(|(_, counts)| counts.to_owned())
+    };
+    assert_eq!(counts(&all_at_once), counts(&one_at_a_time));
+    assert!(counts(&all_at_once).is_some(), "{all_at_once}");
+}

@@ -125,6 +125,10 @@ fn stanza(connector: &Connector, component: &str, name: Option<&str>) -> String 
         "# seat_price = {{ \"{}\" = 0.0 }}  # monthly price per seat, for cost reports",
         m.raw().products.first().map_or("product", String::as_str)
     );
+    let _ = writeln!(
+        out,
+        "# streams_at_once = 1  # streams a sync reads at once (default: all); 1 spares the upstream"
+    );
     let _ = writeln!(out);
     let _ = writeln!(out, "[connectors.{name}.config]");
     let properties = schema["properties"]

@@ -79,13 +79,15 @@ pub async fn sync(config: &Path, names: &[String], resume: bool) -> Result<()> {
     let app = App::load(config, true)?;
     let selected = app.selected(names)?;
     // Validate every config before starting anything. Each connector gets
-    // one session per stream, so that its streams are read at once.
+    // a session per stream it reads at once (by default all of them).
     let mut sessions = Vec::new();
     for c in &selected {
         let connector = app.component(c).await?;
         let first = app.open(c, &connector).await?;
+        let streams = sync::streams_of(&first).len();
+        let at_once = c.streams_at_once.unwrap_or(streams).min(streams);
         let mut mine = vec![first];
-        for _ in 1..sync::streams_of(&mine[0]).len() {
+        for _ in 1..at_once {
             mine.push(app.open(c, &connector).await?);
         }
         sessions.push((c, mine));
