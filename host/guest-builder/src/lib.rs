@@ -33,7 +33,7 @@ pub fn build_dir(dir: &str, module: &str) {
     let root = workspace_root();
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR is set for build scripts"));
     let crates = guest_crates(&root.join(dir));
-    for watched in [dir, "sdk", "wit", "Cargo.lock"] {
+    for watched in [dir, "sdk", "wit", "Cargo.lock", "Cargo.toml"] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
     let target_dir = guests_target_dir(&out_dir);
