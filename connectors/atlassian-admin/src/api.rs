@@ -23,6 +23,10 @@ const WORKSPACES_PAGE: u32 = 100;
 const GROUPS_PAGE: u32 = 100;
 /// What the user search expands.
 const EXPAND: [&str; 2] = ["groups", "productAccess"];
+/// What the usage stream needs expanded: last activity only.
+pub const EXPAND_ACTIVITY: &[&str] = &["productAccess"];
+/// What accounts and licences need expanded: groups and product access.
+pub const EXPAND_ALL: &[&str] = &EXPAND;
 
 /// Reads a `null` as the type's default (an empty list, say).
 fn nullable<'de, D: Deserializer<'de>, T: Default + Deserialize<'de>>(d: D) -> Result<T, D::Error> {
@@ -289,9 +293,14 @@ impl Admin {
         )
     }
 
-    /// One page of the v2 user search across every directory.
-    pub fn users_page(&self, cursor: Option<&str>) -> Result<(Vec<User>, Option<String>)> {
-        let mut body = json!({ "limit": USERS_PAGE, "expand": EXPAND });
+    /// One page of the v2 user search across every directory, with
+    /// `expand` expanded.
+    pub fn users_page(
+        &self,
+        cursor: Option<&str>,
+        expand: &[&str],
+    ) -> Result<(Vec<User>, Option<String>)> {
+        let mut body = json!({ "limit": USERS_PAGE, "expand": expand });
         if let Some(c) = cursor {
             body["cursor"] = json!(c);
         }

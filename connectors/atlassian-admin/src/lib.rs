@@ -7,7 +7,8 @@
 //! Decisions worth knowing:
 //! - Accounts, licences and usage page through one listing, the v2 user
 //!   search across all directories (`directories/-/users/search`, 100 a
-//!   page, `groups` and `productAccess` expanded).
+//!   page, `groups` and `productAccess` expanded; usage expands only
+//!   `productAccess`).
 //! - Roles come from the groups' role assignments, read once per session
 //!   with each instance's admin list; only people no group grants a paid
 //!   role are asked for their own role assignments (see [`roles`]).
@@ -227,7 +228,7 @@ impl roster_sdk::Connector for Connector {
     }
 
     fn accounts(&self, cursor: Option<String>) -> Result<Page<Account>> {
-        let (users, next) = self.admin.users_page(cursor.as_deref())?;
+        let (users, next) = self.admin.users_page(cursor.as_deref(), api::EXPAND_ALL)?;
         let items = users.iter().map(|u| self.account(u)).collect();
         Ok(Page::new(items, next))
     }
@@ -267,7 +268,7 @@ impl roster_sdk::Connector for Connector {
     }
 
     fn licenses(&self, cursor: Option<String>) -> Result<Page<License>> {
-        let (users, next) = self.admin.users_page(cursor.as_deref())?;
+        let (users, next) = self.admin.users_page(cursor.as_deref(), api::EXPAND_ALL)?;
         let grants = self.grants()?;
         let mut items = Vec::new();
         // Holders whose groups do not tell their role, asked one by one.
@@ -306,7 +307,9 @@ impl roster_sdk::Connector for Connector {
     }
 
     fn usage(&self, cursor: Option<String>) -> Result<Page<Usage>> {
-        let (users, next) = self.admin.users_page(cursor.as_deref())?;
+        let (users, next) = self
+            .admin
+            .users_page(cursor.as_deref(), api::EXPAND_ACTIVITY)?;
         let stamped = users
             .iter()
             .flat_map(|u| &u.product_access)
