@@ -121,8 +121,12 @@ pub async fn sync(
             store.call(move |s| s.begin_run(&connector)).await?
         }
     };
-    match drain_all(store, sessions, &run, progress).await {
-        Ok(()) => {
+    let drained = futures::future::try_join(
+        drain_all(store, sessions, &run, progress),
+        prune(store, name),
+    );
+    match drained.await {
+        Ok(((), ())) => {
             let done = run.clone();
             let run = store
                 .call(move |s| {
@@ -176,6 +180,21 @@ async fn drain_all(
     });
     futures::future::try_join_all(readers).await?;
     Ok(())
+}
+
+/// Rows deleted per job when pruning, small enough for page writes to
+/// slip in between.
+const PRUNE_ROWS: usize = 2_000;
+
+/// Deletes the generations `connector` no longer needs (the one the last
+/// completed run replaced), a little at a time while its streams are read.
+async fn prune(store: &StoreHandle, connector: &str) -> Result<(), SyncError> {
+    loop {
+        let connector = connector.to_owned();
+        if store.call(move |s| s.prune(&connector, PRUNE_ROWS)).await? == 0 {
+            return Ok(());
+        }
+    }
 }
 
 /// Reads `stream` to its end, from `checkpoint` if there is one.

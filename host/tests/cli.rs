@@ -240,3 +240,43 @@ async fn streams_at_once_trades_time_for_requests() {
     assert_eq!(counts(&all_at_once), counts(&one_at_a_time));
     assert!(counts(&all_at_once).is_some(), "{all_at_once}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_deletes_the_snapshot_before_the_current_one() {
+    let sim = simulator(500).await;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &jira_config(&sim, ""));
+    let token = sim.credentials().admin_api_token.clone();
+    let people = jira_accounts(&sim) as i64;
+    let mut generations = Vec::new();
+    for _ in 0..3 {
+        let out = Command::new(env!("CARGO_BIN_EXE_roster"))
+            .current_dir(dir.path())
+            .args(["sync"])
+            .env("TEST_JIRA_TOKEN", &token)
+            .env("XDG_CACHE_HOME", dir.path().join("cache"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        let conn = rusqlite::Connection::open(dir.path().join("roster.db")).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT generation, COUNT(*) FROM accounts GROUP BY generation")
+            .unwrap();
+        let rows: Vec<(i64, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        generations.push(rows);
+    }
+    // The snapshot a sync replaces stays until the next sync, which deletes
+    // it while it reads.
+    assert_eq!(
+        generations,
+        [
+            vec![(1, people)],
+            vec![(1, people), (2, people)],
+            vec![(2, people), (3, people)],
+        ]
+    );
+}

@@ -410,8 +410,10 @@ impl Store {
         Ok(ids)
     }
 
-    /// Completes a run: its generation becomes the connector's current one
-    /// and older generations are deleted.
+    /// Completes a run: its generation becomes the connector's current one.
+    /// The generation it replaces stays on disk until [`Store::prune`]
+    /// removes it (a sync prunes while it reads, where the deletion costs
+    /// no time).
     pub fn complete_run(&mut self, run: &Run) -> Result<(), StoreError> {
         let path = self.path.clone();
         let tx = self
@@ -433,16 +435,39 @@ impl Store {
             params![run.connector, run.generation],
         )
         .map_err(|e| sqlite_at(&path, e))?;
-        for table in schema::DATA_TABLES {
-            tx.execute(
-                &format!("DELETE FROM {table} WHERE connector = ?1 AND generation < ?2"),
-                params![run.connector, run.generation],
-            )
-            .map_err(|e| sqlite_at(&path, e))?;
-        }
         tx.commit().map_err(|e| sqlite_at(&path, e))?;
         self.forget_ids(run);
         Ok(())
+    }
+
+    /// Deletes up to `limit` rows per table of `connector`'s generations
+    /// that nothing needs any more: neither the current one nor that of its
+    /// latest run (running, or failed and resumable). Returns how many rows
+    /// went; zero once there is nothing left to prune.
+    pub fn prune(&mut self, connector: &str, limit: usize) -> Result<usize, StoreError> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| sqlite_at(&path, e))?;
+        let mut deleted = 0;
+        for table in schema::DATA_TABLES {
+            deleted += tx
+                .execute(
+                    &format!(
+                        "DELETE FROM {table} WHERE rowid IN (
+                           SELECT rowid FROM {table}
+                           WHERE connector = ?1
+                             AND generation NOT IN (SELECT generation FROM current WHERE connector = ?1)
+                             AND generation <> (SELECT COALESCE(MAX(generation), 0) FROM runs WHERE connector = ?1)
+                           LIMIT ?2)"
+                    ),
+                    params![connector, limit as i64],
+                )
+                .map_err(|e| sqlite_at(&path, e))?;
+        }
+        tx.commit().map_err(|e| sqlite_at(&path, e))?;
+        Ok(deleted)
     }
 
     /// Drops the ids kept for a run that is over.

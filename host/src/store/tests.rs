@@ -70,6 +70,11 @@ fn a_run_becomes_current_only_when_it_completes() {
         .unwrap();
     store.fail_run(&second, "upstream error 500").unwrap();
     assert_eq!(current(&store, "jira"), Some(first.generation));
+    assert_eq!(
+        store.prune("jira", 100).unwrap(),
+        0,
+        "the current and the resumable generations stay"
+    );
 
     // Resuming continues the failed run from its checkpoint.
     let resumed = store.resumable_run("jira").unwrap().unwrap();
@@ -94,9 +99,19 @@ fn a_run_becomes_current_only_when_it_completes() {
     assert_eq!(count(&store, "jira", second.generation), 2);
     assert_eq!(
         count(&store, "jira", first.generation),
+        3,
+        "kept until pruned"
+    );
+    // Pruning goes a little at a time, and keeps the current generation.
+    assert_eq!(store.prune("jira", 2).unwrap(), 2);
+    assert_eq!(store.prune("jira", 2).unwrap(), 1);
+    assert_eq!(store.prune("jira", 2).unwrap(), 0);
+    assert_eq!(
+        count(&store, "jira", first.generation),
         0,
         "old generation dropped"
     );
+    assert_eq!(count(&store, "jira", second.generation), 2);
     assert!(store.resumable_run("jira").unwrap().is_none());
 
     let runs = store.runs().unwrap();
