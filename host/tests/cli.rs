@@ -222,7 +222,8 @@ async fn streams_at_once_trades_time_for_requests() {
         (text(&out), membership_reads)
     };
     // By default each stream has a session, and each session reads the
-    // memberships it needs; one stream at a time reads them once.
+    // memberships it needs (licences only the role groups'); one stream at
+    // a time reads them once.
     let (all_at_once, parallel_reads) = sync(jira_config(&sim, ""));
     let one_session = jira_config(&sim, "").replace(
         "component = \"jira\"\n",
@@ -230,7 +231,10 @@ async fn streams_at_once_trades_time_for_requests() {
     );
     let (one_at_a_time, serial_reads) = sync(one_session);
     assert!(serial_reads > 0);
-    assert_eq!(parallel_reads, 2 * serial_reads, "accounts and licences");
+    assert!(
+        serial_reads < parallel_reads && parallel_reads < 2 * serial_reads,
+        "{serial_reads} one at a time, {parallel_reads} at once"
+    );
     let counts = |out: &str| {
         out.lines()
             .find(|l| l.starts_with("jira: completed"))

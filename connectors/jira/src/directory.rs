@@ -2,7 +2,8 @@
 //! `group/bulk`, then each group's members from `group/member` (inactive
 //! users included). One member page holds up to 50 memberships, so the
 //! whole site costs about one request per 50 memberships, where reading
-//! each user's groups costs one request per user.
+//! each user's groups costs one request per user. Licences need only the
+//! groups that grant an application role, so a read can stop at those.
 
 use crate::api::{ApplicationRole, GroupRef, Jira, User};
 use roster_sdk::License;
@@ -25,14 +26,17 @@ pub struct Directory {
     pub groups: Vec<GroupRef>,
     /// Whether each group (same index) administers Jira or the site.
     pub admin: Vec<bool>,
-    /// Every account in some group, in the order first read.
+    /// Every account in some group read, in the order first read.
     pub members: Vec<Member>,
+    /// Whether every group's members were read, not only the role groups'.
+    pub complete: bool,
     index: HashMap<String, usize>,
 }
 
 impl Directory {
-    /// Reads the memberships of every group; needs *Administer Jira*.
-    pub fn read(jira: &Jira) -> Result<Self> {
+    /// Reads the memberships of every group, or with `roles` only of the
+    /// groups that grant one of them; needs *Administer Jira*.
+    pub fn read(jira: &Jira, roles: Option<&[ApplicationRole]>) -> Result<Self> {
         let groups = jira.groups()?;
         let admin_ids = jira.admin_group_ids()?;
         let admin = groups
@@ -43,13 +47,20 @@ impl Directory {
             groups: Vec::new(),
             admin,
             members: Vec::new(),
+            complete: roles.is_none(),
             index: HashMap::new(),
         };
+        let read: Vec<usize> = (0..groups.len())
+            .filter(|&g| {
+                roles.is_none_or(|roles| roles.iter().any(|r| r.grants_via(&groups[g].group_id)))
+            })
+            .collect();
+        let listed: Vec<GroupRef> = read.iter().map(|&g| groups[g].clone()).collect();
         // Pages are folded in as they arrive, so that a large site's
         // memberships are never held twice.
-        jira.members(&groups, |g, users| {
+        jira.members(&listed, |i, users| {
             for user in users {
-                directory.add(user, g);
+                directory.add(user, read[i]);
             }
         })?;
         directory.groups = groups;

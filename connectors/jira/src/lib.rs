@@ -222,7 +222,7 @@ impl roster_sdk::Connector for Connector {
         let Some(role) = usize::try_from(at.0).ok().and_then(|i| roles.get(i)) else {
             return Ok(Page::last(Vec::new()));
         };
-        let items = self.directory()?.licences(role);
+        let items = self.role_directory()?.licences(role);
         Ok(Page::new(items, at.next_until_total(1, roles.len() as u64)))
     }
 
@@ -247,10 +247,27 @@ impl roster_sdk::Connector for Connector {
 impl Connector {
     /// The site's memberships, read on first use.
     fn directory(&self) -> Result<Rc<Directory>> {
-        if let Some(directory) = &*self.directory.borrow() {
+        self.read_directory(false)
+    }
+
+    /// The memberships of the groups granting application roles (all of
+    /// them if already read).
+    fn role_directory(&self) -> Result<Rc<Directory>> {
+        self.read_directory(true)
+    }
+
+    fn read_directory(&self, role_groups_only: bool) -> Result<Rc<Directory>> {
+        if let Some(directory) = &*self.directory.borrow()
+            && (directory.complete || role_groups_only)
+        {
             return Ok(directory.clone());
         }
-        let directory = Rc::new(Directory::read(&self.jira)?);
+        let roles = if role_groups_only {
+            Some(self.jira.roles(false)?)
+        } else {
+            None
+        };
+        let directory = Rc::new(Directory::read(&self.jira, roles.as_deref())?);
         *self.directory.borrow_mut() = Some(directory.clone());
         Ok(directory)
     }
