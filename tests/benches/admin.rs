@@ -80,7 +80,7 @@ async fn main() {
     })
     .await;
     total += n;
-    let (_, n) = measure(&sim, "licences (role fan-out)", async {
+    let (_, n) = measure(&sim, "licences (group grants)", async {
         harness::licenses(&mut session)
             .await
             .expect("licences")
