@@ -8,12 +8,26 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn roster(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_roster"))
+/// `roster args…` in `dir`, with a component cache of its own.
+fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_roster"));
+    command
         .current_dir(dir)
         .args(args)
         .env("XDG_CACHE_HOME", dir.join("cache"))
-        .env_remove("ROSTER_LOG")
+        .env_remove("ROSTER_LOG");
+    command
+}
+
+fn roster(dir: &Path, args: &[&str]) -> Output {
+    command(dir, args).output().expect("roster runs")
+}
+
+/// `roster args…` with the simulator's Jira token where
+/// [`jira_config`] looks for it.
+fn roster_for(sim: &Simulator, dir: &Path, args: &[&str]) -> Output {
+    command(dir, args)
+        .env("TEST_JIRA_TOKEN", &sim.credentials().admin_api_token)
         .output()
         .expect("roster runs")
 }
@@ -61,7 +75,6 @@ fn write(dir: &Path, text: &str) -> PathBuf {
 async fn bad_configs_are_clear_and_exit_with_2() {
     let sim = simulator(10).await;
     let dir = tempfile::tempdir().unwrap();
-    let token = sim.credentials().admin_api_token.clone();
     let cases: Vec<(String, &str)> = vec![
         (
             jira_config(&sim, "").replace("site = ", "# site = "),
@@ -89,13 +102,7 @@ async fn bad_configs_are_clear_and_exit_with_2() {
     ];
     for (config, expected) in cases {
         write(dir.path(), &config);
-        let out = Command::new(env!("CARGO_BIN_EXE_roster"))
-            .current_dir(dir.path())
-            .args(["check"])
-            .env("TEST_JIRA_TOKEN", &token)
-            .env("XDG_CACHE_HOME", dir.path().join("cache"))
-            .output()
-            .unwrap();
+        let out = roster_for(&sim, dir.path(), &["check"]);
         let said = text(&out);
         assert_eq!(out.status.code(), Some(2), "{expected}\n{said}");
         assert!(said.contains("roster.toml"), "names the file: {said}");
@@ -120,16 +127,7 @@ async fn a_killed_sync_keeps_the_previous_snapshot_and_resume_completes_it() {
     let sim = simulator(3_000).await;
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), &jira_config(&sim, ""));
-    let token = sim.credentials().admin_api_token.clone();
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_roster"))
-            .current_dir(dir.path())
-            .args(args)
-            .env("TEST_JIRA_TOKEN", &token)
-            .env("XDG_CACHE_HOME", dir.path().join("cache"))
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| roster_for(&sim, dir.path(), args);
     let first = run(&["sync"]);
     assert!(first.status.success(), "{}", text(&first));
     let accounts = || {
@@ -145,11 +143,8 @@ async fn a_killed_sync_keeps_the_previous_snapshot_and_resume_completes_it() {
         latency: Duration::from_millis(20),
         ..Behaviour::default()
     });
-    let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
-        .current_dir(dir.path())
-        .args(["sync"])
-        .env("TEST_JIRA_TOKEN", &token)
-        .env("XDG_CACHE_HOME", dir.path().join("cache"))
+    let mut child = command(dir.path(), &["sync"])
+        .env("TEST_JIRA_TOKEN", &sim.credentials().admin_api_token)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -202,17 +197,10 @@ async fn a_killed_sync_keeps_the_previous_snapshot_and_resume_completes_it() {
 async fn streams_at_once_trades_time_for_requests() {
     let sim = simulator(2_000).await;
     let dir = tempfile::tempdir().unwrap();
-    let token = sim.credentials().admin_api_token.clone();
     let sync = |config: String| {
         write(dir.path(), &config);
         sim.clear_requests();
-        let out = Command::new(env!("CARGO_BIN_EXE_roster"))
-            .current_dir(dir.path())
-            .args(["sync"])
-            .env("TEST_JIRA_TOKEN", &token)
-            .env("XDG_CACHE_HOME", dir.path().join("cache"))
-            .output()
-            .unwrap();
+        let out = roster_for(&sim, dir.path(), &["sync"]);
         assert!(out.status.success(), "{}", text(&out));
         let membership_reads = sim
             .requests()
@@ -250,17 +238,10 @@ async fn a_sync_deletes_the_snapshot_before_the_current_one() {
     let sim = simulator(500).await;
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), &jira_config(&sim, ""));
-    let token = sim.credentials().admin_api_token.clone();
     let people = jira_accounts(&sim) as i64;
     let mut generations = Vec::new();
     for _ in 0..3 {
-        let out = Command::new(env!("CARGO_BIN_EXE_roster"))
-            .current_dir(dir.path())
-            .args(["sync"])
-            .env("TEST_JIRA_TOKEN", &token)
-            .env("XDG_CACHE_HOME", dir.path().join("cache"))
-            .output()
-            .unwrap();
+        let out = roster_for(&sim, dir.path(), &["sync"]);
         assert!(out.status.success(), "{}", text(&out));
         let conn = rusqlite::Connection::open(dir.path().join("roster.db")).unwrap();
         let mut stmt = conn
