@@ -395,7 +395,8 @@ impl Admin {
         }
     }
 
-    /// The role assignments of each account, fetched as one batch.
+    /// The role assignments of each account, one request per account sent
+    /// as one batch.
     pub fn role_assignments(&self, account_ids: &[&str]) -> Result<Vec<Vec<Assignment>>> {
         let requests = account_ids
             .iter()
@@ -406,26 +407,11 @@ impl Admin {
                 .auth(ORG))
             })
             .collect::<Result<Vec<_>>>()?;
-        send_all(&requests)
-            .into_iter()
-            .zip(account_ids)
-            .map(|(r, id)| {
-                let response = r?;
-                if response.status() == 404 {
-                    // Removed between the search and now: holds nothing.
-                    return Ok(Vec::new());
-                }
-                let page: LinksPage<Assignment> = response
-                    .error_for_status()
-                    .map_err(|e| annotate(e, id))?
-                    .json()?;
-                Ok(page.data)
-            })
-            .collect()
+        fan_out::<LinksPage<Assignment>>(&requests, |i| format!("account `{}`", account_ids[i]))
     }
 
     /// The role assignments of each group, one request per group sent as
-    /// one batch; later pages of an answer (rare) follow one by one.
+    /// one batch.
     pub fn group_role_assignments(&self, groups: &[GroupRef]) -> Result<Vec<Vec<Assignment>>> {
         let directory = self.directory()?;
         let requests = groups
@@ -444,32 +430,7 @@ impl Admin {
                 .auth(ORG))
             })
             .collect::<Result<Vec<_>>>()?;
-        let mut all = Vec::with_capacity(groups.len());
-        for (answer, (request, group)) in send_all(&requests)
-            .into_iter()
-            .zip(requests.iter().zip(groups))
-        {
-            let response = answer?;
-            if response.status() == 404 {
-                // Deleted since the listing: grants nothing.
-                all.push(Vec::new());
-                continue;
-            }
-            let in_group = |e: Error| annotate_with(e, &format!("group `{}`", group.name));
-            let mut page: LinksPage<Assignment> =
-                response.error_for_status().map_err(&in_group)?.json()?;
-            let mut assignments = std::mem::take(&mut page.data);
-            while let Some(cursor) = page.next_cursor() {
-                page = request
-                    .clone()
-                    .query([("cursor", cursor)])
-                    .fetch_json()
-                    .map_err(&in_group)?;
-                assignments.append(&mut page.data);
-            }
-            all.push(assignments);
-        }
-        Ok(all)
+        fan_out::<LinksPage<Assignment>>(&requests, |i| format!("group `{}`", groups[i].name))
     }
 
     /// The account ids of everyone holding `role` on `resource`, every
@@ -504,49 +465,13 @@ impl Admin {
     }
 
     /// v1 last-active dates of each account, one request per account sent
-    /// as one batch; later pages of an answer (rare) follow one by one.
+    /// as one batch.
     pub fn last_active(&self, account_ids: &[&str]) -> Result<Vec<Vec<LastActive>>> {
-        #[derive(Deserialize)]
-        struct Page {
-            data: Activity,
-            #[serde(default)]
-            links: roster_sdk::paging::Links,
-        }
-        #[derive(Deserialize)]
-        struct Activity {
-            #[serde(default, deserialize_with = "nullable")]
-            product_access: Vec<LastActive>,
-        }
         let requests = account_ids
             .iter()
             .map(|id| self.last_active_request(id))
             .collect::<Result<Vec<_>>>()?;
-        let mut all = Vec::with_capacity(account_ids.len());
-        for (answer, (request, id)) in send_all(&requests)
-            .into_iter()
-            .zip(requests.iter().zip(account_ids))
-        {
-            let response = answer?;
-            if response.status() == 404 {
-                all.push(Vec::new());
-                continue;
-            }
-            let mut page: Page = response
-                .error_for_status()
-                .map_err(|e| annotate(e, id))?
-                .json()?;
-            let mut products = std::mem::take(&mut page.data.product_access);
-            while let Some(cursor) = page.links.next_cursor() {
-                page = request
-                    .clone()
-                    .query([("cursor", cursor)])
-                    .fetch_json()
-                    .map_err(|e| annotate(e, id))?;
-                products.append(&mut page.data.product_access);
-            }
-            all.push(products);
-        }
-        Ok(all)
+        fan_out::<LastActivePage>(&requests, |i| format!("account `{}`", account_ids[i]))
     }
 
     /// The product instances, every page.
@@ -746,9 +671,78 @@ pub fn not_in_directory(account_id: &str) -> Error {
     ))
 }
 
-/// Names the account an error of a fan-out request concerns.
-fn annotate(e: Error, account_id: &str) -> Error {
-    annotate_with(e, &format!("account `{account_id}`"))
+/// A page of items with a cursor to the next one.
+trait Paged: serde::de::DeserializeOwned {
+    type Item;
+    /// Takes the page's items out.
+    fn take_items(&mut self) -> Vec<Self::Item>;
+    /// The cursor of the next page; none at the end.
+    fn next(&self) -> Option<String>;
+}
+
+impl<T: serde::de::DeserializeOwned> Paged for LinksPage<T> {
+    type Item = T;
+    fn take_items(&mut self) -> Vec<T> {
+        std::mem::take(&mut self.data)
+    }
+    fn next(&self) -> Option<String> {
+        self.next_cursor()
+    }
+}
+
+/// A page of v1 `last-active-dates`: the products are under `data`.
+#[derive(Deserialize)]
+struct LastActivePage {
+    data: Activity,
+    #[serde(default)]
+    links: roster_sdk::paging::Links,
+}
+
+#[derive(Deserialize)]
+struct Activity {
+    #[serde(default, deserialize_with = "nullable")]
+    product_access: Vec<LastActive>,
+}
+
+impl Paged for LastActivePage {
+    type Item = LastActive;
+    fn take_items(&mut self) -> Vec<LastActive> {
+        std::mem::take(&mut self.data.product_access)
+    }
+    fn next(&self) -> Option<String> {
+        self.links.next_cursor()
+    }
+}
+
+/// Sends one request per subject as one batch and reads every item of each
+/// answer, following later pages (rare) one by one. A 404 means the subject
+/// went away since it was listed, and reads as no items; errors name the
+/// subject (`subject(i)` for the i-th request).
+fn fan_out<P: Paged>(
+    requests: &[Request],
+    subject: impl Fn(usize) -> String,
+) -> Result<Vec<Vec<P::Item>>> {
+    let mut all = Vec::with_capacity(requests.len());
+    for (i, (answer, request)) in send_all(requests).into_iter().zip(requests).enumerate() {
+        let response = answer?;
+        if response.status() == 404 {
+            all.push(Vec::new());
+            continue;
+        }
+        let about = |e: Error| annotate_with(e, &subject(i));
+        let mut page: P = response.error_for_status().map_err(&about)?.json()?;
+        let mut items = page.take_items();
+        while let Some(cursor) = page.next() {
+            page = request
+                .clone()
+                .query([("cursor", cursor)])
+                .fetch_json()
+                .map_err(&about)?;
+            items.append(&mut page.take_items());
+        }
+        all.push(items);
+    }
+    Ok(all)
 }
 
 /// Names what an error of a fan-out request concerns.
