@@ -271,31 +271,29 @@ impl roster_sdk::Connector for Connector {
         let (users, next) = self.admin.users_page(cursor.as_deref(), api::EXPAND_ALL)?;
         let grants = self.grants()?;
         let mut items = Vec::new();
-        // Holders whose groups do not tell their role, asked one by one.
-        let mut unexplained: Vec<&User> = Vec::new();
+        // What groups do not tell, each holder's role assignments do.
+        let mut unexplained: Vec<(&User, Vec<&ProductAccess>)> = Vec::new();
         for user in &users {
-            let mut explained = true;
+            let mut ask = Vec::new();
             for access in user.product_access.iter().filter(|p| self.on_site(&p.id)) {
                 match grants.held(user, &access.id) {
                     Some(held) => {
                         items.push(licence(user, access, Some(held.role), held.via_group))
                     }
-                    None => explained = false,
+                    None => ask.push(access),
                 }
             }
-            if !explained {
-                unexplained.push(user);
+            if !ask.is_empty() {
+                unexplained.push((user, ask));
             }
         }
-        let ids: Vec<&str> = unexplained.iter().map(|u| u.account_id.as_str()).collect();
-        for (user, assigned) in unexplained
-            .into_iter()
-            .zip(self.admin.role_assignments(&ids)?)
-        {
-            for access in user.product_access.iter().filter(|p| self.on_site(&p.id)) {
-                if grants.held(user, &access.id).is_some() {
-                    continue;
-                }
+        let ids: Vec<&str> = unexplained
+            .iter()
+            .map(|(u, _)| u.account_id.as_str())
+            .collect();
+        let assignments = self.admin.role_assignments(&ids)?;
+        for ((user, ask), assigned) in unexplained.into_iter().zip(assignments) {
+            for access in ask {
                 let (role, via_group) = strongest_role(&assigned, &access.id);
                 let via_group = via_group
                     .then(|| grants.granting_group(user, &access.id))

@@ -370,39 +370,39 @@ impl Store {
         }
         let stored = &self.ids[&(run.id, stream)];
         let mut fresh = HashSet::new();
-        for (id, what) in page.ids() {
-            let id = digest(&id);
+        for (row, id) in page.digests().into_iter().enumerate() {
             if stored.contains(&id) || !fresh.insert(id) {
                 return Err(StoreError::Duplicate {
                     connector: run.connector.clone(),
                     stream: stream.as_str(),
-                    what,
+                    what: page.describe(row),
                 });
             }
         }
         Ok(fresh)
     }
 
-    /// The ids a run stored in `stream`, as [`PageRows::ids`] makes them.
+    /// The digests of the ids a run stored in `stream`, as
+    /// [`PageRows::digests`] makes them.
     fn stored_ids(&self, run: &Run, stream: StreamName) -> Result<HashSet<u128>, StoreError> {
         let sql = match stream {
             StreamName::Accounts => {
-                "SELECT id FROM accounts WHERE connector = ?1 AND generation = ?2"
+                "SELECT id, '' FROM accounts WHERE connector = ?1 AND generation = ?2"
             }
             StreamName::Products => {
-                "SELECT key FROM products WHERE connector = ?1 AND generation = ?2"
+                "SELECT key, '' FROM products WHERE connector = ?1 AND generation = ?2"
             }
             StreamName::Licenses => {
-                "SELECT account_id || char(0) || product_key FROM licenses WHERE connector = ?1 AND generation = ?2"
+                "SELECT account_id, product_key FROM licenses WHERE connector = ?1 AND generation = ?2"
             }
             StreamName::Usage => {
-                "SELECT account_id || char(0) || product_key FROM usage WHERE connector = ?1 AND generation = ?2"
+                "SELECT account_id, product_key FROM usage WHERE connector = ?1 AND generation = ?2"
             }
         };
         let mut stmt = self.conn.prepare(sql).map_err(|e| self.sqlite(e))?;
         let ids = stmt
             .query_map(params![run.connector, run.generation], |r| {
-                r.get::<_, String>(0).map(|id| digest(&id))
+                Ok(digest(r.get_ref(0)?.as_str()?, r.get_ref(1)?.as_str()?))
             })
             .map_err(|e| self.sqlite(e))?
             .collect::<Result<HashSet<u128>, _>>()
@@ -564,50 +564,49 @@ impl PageRows<'_> {
         }
     }
 
-    /// Each row's id within its stream, with how to name it to people.
-    fn ids(&self) -> Vec<(String, String)> {
-        let pair = |account: &str, product: &str| format!("{account}\0{product}");
+    /// The digest of each row's id within its stream: an account's id, a
+    /// product's key, a licence's or usage's account and product.
+    fn digests(&self) -> Vec<u128> {
         match self {
-            PageRows::Accounts(items) => items
-                .iter()
-                .map(|a| (a.id.clone(), format!("account `{}`", a.id)))
-                .collect(),
-            PageRows::Products(items) => items
-                .iter()
-                .map(|p| (p.key.clone(), format!("product `{}`", p.key)))
-                .collect(),
+            PageRows::Accounts(items) => items.iter().map(|a| digest(&a.id, "")).collect(),
+            PageRows::Products(items) => items.iter().map(|p| digest(&p.key, "")).collect(),
             PageRows::Licenses(items) => items
                 .iter()
-                .map(|l| {
-                    let what = format!("licence of `{}` to `{}`", l.account_id, l.product_key);
-                    (pair(&l.account_id, &l.product_key), what)
-                })
+                .map(|l| digest(&l.account_id, &l.product_key))
                 .collect(),
             PageRows::Usage(items) => items
                 .iter()
-                .map(|u| {
-                    let product = u.product_key.as_deref().unwrap_or("");
-                    let what = format!(
-                        "usage of `{}` in `{}`",
-                        u.account_id,
-                        u.product_key.as_deref().unwrap_or("(any product)")
-                    );
-                    (pair(&u.account_id, product), what)
-                })
+                .map(|u| digest(&u.account_id, u.product_key.as_deref().unwrap_or("")))
                 .collect(),
+        }
+    }
+
+    /// Row `row`, named for people.
+    fn describe(&self, row: usize) -> String {
+        match self {
+            PageRows::Accounts(items) => format!("account `{}`", items[row].id),
+            PageRows::Products(items) => format!("product `{}`", items[row].key),
+            PageRows::Licenses(items) => format!(
+                "licence of `{}` to `{}`",
+                items[row].account_id, items[row].product_key
+            ),
+            PageRows::Usage(items) => format!(
+                "usage of `{}` in `{}`",
+                items[row].account_id,
+                items[row].product_key.as_deref().unwrap_or("(any product)")
+            ),
         }
     }
 }
 
-/// A 128-bit digest of an id, from two differently seeded hashes: 16 bytes
-/// to remember each id a run stored, with a false duplicate as unlikely as
-/// a collision of 128-bit hashes.
-fn digest(id: &str) -> u128 {
+/// A 128-bit digest of an id made of one or two parts, from two
+/// differently seeded hashes: 16 bytes to remember each id a run stored,
+/// with a false duplicate as unlikely as a collision of 128-bit hashes.
+fn digest(first: &str, second: &str) -> u128 {
     use std::hash::{DefaultHasher, Hash, Hasher};
     let half = |seed: u8| {
         let mut hasher = DefaultHasher::new();
-        seed.hash(&mut hasher);
-        id.hash(&mut hasher);
+        (seed, first, second).hash(&mut hasher);
         hasher.finish()
     };
     (u128::from(half(0)) << 64) | u128::from(half(1))

@@ -4,8 +4,8 @@
 //! queue in order instead of sleeping in SQLite's busy handler.
 
 use super::{Store, StoreError};
-use std::path::PathBuf;
-use std::sync::mpsc;
+use std::path::Path;
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use tokio::sync::oneshot;
 
@@ -23,13 +23,13 @@ pub struct StoreWorker {
 #[derive(Debug, Clone)]
 pub struct StoreHandle {
     jobs: mpsc::Sender<Job>,
-    path: PathBuf,
+    path: Arc<Path>,
 }
 
 impl StoreWorker {
     /// Moves `store` to a thread of its own.
     pub fn spawn(mut store: Store) -> Result<StoreWorker, StoreError> {
-        let path = store.path().to_owned();
+        let path: Arc<Path> = store.path().into();
         let (jobs, queue) = mpsc::channel::<Job>();
         let thread = std::thread::Builder::new()
             .name("roster-store".into())
@@ -40,7 +40,7 @@ impl StoreWorker {
                 store
             })
             .map_err(|source| StoreError::Thread {
-                path: path.clone(),
+                path: path.to_path_buf(),
                 source,
             })?;
         Ok(StoreWorker {
@@ -97,14 +97,14 @@ impl StoreHandle {
 #[derive(Debug)]
 pub struct Pending<R> {
     result: Option<oneshot::Receiver<Result<R, StoreError>>>,
-    path: PathBuf,
+    path: Arc<Path>,
 }
 
 impl<R> Pending<R> {
     /// Waits for the job to finish.
     pub async fn wait(self) -> Result<R, StoreError> {
         let gone = || StoreError::Gone {
-            path: self.path.clone(),
+            path: self.path.to_path_buf(),
         };
         match self.result {
             Some(result) => result.await.map_err(|_| gone())?,
