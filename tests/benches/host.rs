@@ -6,10 +6,10 @@
 //! `cargo bench -p roster-tests --bench host`
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use roster_host::contract::{Method, Request};
-use roster_host::http::{Gateway, SessionHttp};
-use roster_host::policy::{AllowedPrefix, SessionPolicy};
-use roster_host::{
+use roster_sandbox::contract::{Method, Request};
+use roster_sandbox::http::{Gateway, SessionHttp};
+use roster_sandbox::policy::{AllowedPrefix, SessionPolicy};
+use roster_sandbox::{
     BudgetLimits, HttpLimits, NetworkPolicy, Runtime, RuntimeOptions, SessionOptions,
 };
 use roster_tests::components::HOSTILE;
@@ -58,8 +58,8 @@ fn bench(c: &mut Criterion) {
             rt.block_on(async {
                 let start = Instant::now();
                 for _ in 0..n {
-                    connector
-                        .open(&cached, &config, SessionOptions::default())
+                    cached
+                        .open(&connector, &config, SessionOptions::default())
                         .await
                         .unwrap();
                 }
@@ -69,7 +69,7 @@ fn bench(c: &mut Criterion) {
     });
 
     let mut session = rt
-        .block_on(connector.open(&cached, &config, SessionOptions::default()))
+        .block_on(cached.open(&connector, &config, SessionOptions::default()))
         .unwrap();
     c.bench_function("call/empty", |b| {
         b.iter_custom(|n| {
@@ -85,7 +85,7 @@ fn bench(c: &mut Criterion) {
 
     let quiet = json!({ "base_url": server.url(), "api_key": "bench-secret", "attack": "nothing" });
     let mut quiet_session = rt
-        .block_on(connector.open(&cached, &quiet, SessionOptions::default()))
+        .block_on(cached.open(&connector, &quiet, SessionOptions::default()))
         .unwrap();
     c.bench_function("call/accounts-page-no-http", |b| {
         b.iter_custom(|n| {

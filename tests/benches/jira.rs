@@ -7,7 +7,7 @@
 //! `cargo bench -p roster-tests --bench jira`
 
 use atlassian_sim::{Behaviour, Simulator};
-use roster_host::Session;
+use roster_sandbox::Session;
 use roster_tests::harness;
 use std::future::Future;
 use std::time::Instant;

@@ -5,12 +5,13 @@
 //! provisioning action must pass.
 
 use atlassian_sim::{Behaviour, Org, SimOptions, Simulator};
-use roster_host::contract::{
+use roster_app::builtin;
+use roster_sandbox::contract::{
     AccessChange, AccessTarget, Account, Action, License, Outcome, OutcomeStatus, Usage,
 };
-use roster_host::{
-    BudgetLimits, CallError, Connector, NetworkPolicy, Runtime, RuntimeOptions, Session,
-    SessionOptions, builtin,
+use roster_sandbox::{
+    BudgetLimits, CallError, Component, NetworkPolicy, Runtime, RuntimeOptions, Session,
+    SessionOptions,
 };
 use std::collections::HashSet;
 
@@ -48,7 +49,7 @@ pub fn runtime(concurrency: usize) -> Runtime {
 }
 
 /// The built-in connector `id`, loaded.
-pub async fn connector(runtime: &Runtime, id: &str) -> Connector {
+pub async fn connector(runtime: &Runtime, id: &str) -> Component {
     let bytes = builtin::get(id).unwrap_or_else(|| panic!("no built-in connector `{id}`"));
     runtime
         .load_bytes(bytes)
@@ -57,9 +58,9 @@ pub async fn connector(runtime: &Runtime, id: &str) -> Connector {
 }
 
 /// Opens a session of `connector` with `config`.
-pub async fn open(runtime: &Runtime, connector: &Connector, config: &serde_json::Value) -> Session {
-    connector
-        .open(runtime, config, SessionOptions::default())
+pub async fn open(runtime: &Runtime, connector: &Component, config: &serde_json::Value) -> Session {
+    runtime
+        .open(connector, config, SessionOptions::default())
         .await
         .unwrap_or_else(|e| panic!("the session opens: {e}"))
 }

@@ -6,11 +6,11 @@
 use atlassian_sim::{
     AccountType, Behaviour, Org, Person, ProductKey, RateLimit, Simulator, Status,
 };
-use roster_host::contract::{
-    AccessTarget, AccountKind, AccountStatus, Action, ConnectorError, DataStream, Instant,
-    Invitation, License,
+use roster_sandbox::contract::{
+    AccessTarget, AccountKind, AccountStatus, Action, ConnectorError, Instant, Invitation, License,
+    Stream,
 };
-use roster_host::{CallError, OpenError, Session};
+use roster_sandbox::{CallError, OpenError, Session};
 use roster_tests::harness::{self, change, plan_apply_repeat};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -186,10 +186,10 @@ async fn a_large_org_syncs_to_the_ground_truth_through_rate_limits_and_outages()
     assert_eq!(
         report.capabilities.streams,
         [
-            DataStream::Accounts,
-            DataStream::Products,
-            DataStream::Licenses,
-            DataStream::Usage
+            Stream::Accounts,
+            Stream::Products,
+            Stream::Licenses,
+            Stream::Usage
         ]
     );
     assert_eq!(report.capabilities.actions.len(), 6);
@@ -569,8 +569,8 @@ async fn bad_configs_get_errors_that_say_what_to_fix() {
         let runtime = &runtime;
         let connector = &connector;
         async move {
-            let mut session = connector
-                .open(runtime, &config, Default::default())
+            let mut session = runtime
+                .open(connector, &config, Default::default())
                 .await
                 .unwrap_or_else(|e| panic!("opens: {e}"));
             session.check().await
@@ -580,8 +580,8 @@ async fn bad_configs_get_errors_that_say_what_to_fix() {
     // No organisation id: the host's schema check names the field.
     let mut missing = config(&sim);
     missing.as_object_mut().expect("object").remove("org_id");
-    let err = connector
-        .open(&runtime, &missing, Default::default())
+    let err = runtime
+        .open(&connector, &missing, Default::default())
         .await
         .err()
         .unwrap_or_else(|| panic!("refused"));
@@ -593,8 +593,8 @@ async fn bad_configs_get_errors_that_say_what_to_fix() {
     // Half a SCIM config names the missing half.
     let mut half = config(&sim);
     half["directory_id"] = json!(creds.directory_id);
-    let err = connector
-        .open(&runtime, &half, Default::default())
+    let err = runtime
+        .open(&connector, &half, Default::default())
         .await
         .err()
         .unwrap_or_else(|| panic!("refused"));
@@ -654,8 +654,8 @@ async fn bad_configs_get_errors_that_say_what_to_fix() {
     // A site that is not a cloud id.
     let mut site = config(&sim);
     site["site"] = json!("acme");
-    let err = connector
-        .open(&runtime, &site, Default::default())
+    let err = runtime
+        .open(&connector, &site, Default::default())
         .await
         .err()
         .unwrap_or_else(|| panic!("refused"));

@@ -3,11 +3,11 @@
 //! compared with the simulator's organisation.
 
 use atlassian_sim::{AccountType, Behaviour, Org, Person, ProductKey, RateLimit, Simulator};
-use roster_host::contract::{
-    AccessTarget, AccountKind, AccountStatus, Action, ActionKind, ConnectorError, DataStream,
-    Invitation,
+use roster_sandbox::contract::{
+    AccessTarget, AccountKind, AccountStatus, Action, ActionKind, ConnectorError, Invitation,
+    Stream,
 };
-use roster_host::{CallError, OpenError, Session};
+use roster_sandbox::{CallError, OpenError, Session};
 use roster_tests::harness::{self, Drained, change, plan_apply_repeat};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -127,11 +127,7 @@ async fn a_large_site_syncs_to_the_ground_truth_through_rate_limits() {
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
     assert_eq!(
         report.capabilities.streams,
-        [
-            DataStream::Accounts,
-            DataStream::Products,
-            DataStream::Licenses
-        ]
+        [Stream::Accounts, Stream::Products, Stream::Licenses]
     );
     assert_eq!(report.capabilities.actions.len(), 4);
     sim.clear_requests();
@@ -446,7 +442,7 @@ async fn an_ordinary_user_is_told_which_permissions_are_missing() {
     let creds = sim.credentials();
     let mut session = session(4, config(&sim, &creds.user_email, &creds.user_api_token)).await;
     let report = session.check().await.expect("check");
-    assert_eq!(report.capabilities.streams, [DataStream::Accounts]);
+    assert_eq!(report.capabilities.streams, [Stream::Accounts]);
     assert_eq!(report.capabilities.actions, Vec::<ActionKind>::new());
     assert_eq!(report.warnings.len(), 2, "{:?}", report.warnings);
     assert!(report.warnings[0].contains("`Administer Jira`"));
@@ -510,8 +506,8 @@ async fn a_site_that_is_not_a_plain_subdomain_is_invalid_config() {
     for site in ["acme.atlassian.net", "acme/evil", "evil.example#"] {
         let mut config = config(&sim, &creds.admin_email, &creds.admin_api_token);
         config["site"] = json!(site);
-        let err = connector
-            .open(&runtime, &config, Default::default())
+        let err = runtime
+            .open(&connector, &config, Default::default())
             .await
             .err()
             .unwrap_or_else(|| panic!("`{site}` is refused"));

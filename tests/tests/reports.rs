@@ -3,9 +3,10 @@
 //! reclaim candidates and one person compared with the organisation.
 
 use atlassian_sim::{Org, Person, ProductKey, Simulator};
-use roster_host::report::{self, Snapshot};
-use roster_host::store::{RunStatus, Store, StoreHandle, StoreWorker};
-use roster_host::sync::{self, Silent};
+use roster_app::reports;
+use roster_app::store::sqlite::SqliteStore;
+use roster_app::store::{RunStatus, StoreHandle, StoreWorker};
+use roster_app::sync::{self, Silent};
 use roster_tests::harness::{self, NOW};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -32,7 +33,7 @@ fn config(id: &str, sim: &Simulator) -> Value {
 /// (one session per stream), as `roster sync` does.
 async fn sync_everything(sim: &Simulator, store: &StoreHandle) {
     let runtime = harness::runtime(8);
-    for (id, _) in roster_host::builtin::all() {
+    for (id, _) in roster_app::builtin::all() {
         let connector = harness::connector(&runtime, id).await;
         let first = harness::open(&runtime, &connector, &config(id, sim)).await;
         let mut sessions = vec![first];
@@ -65,16 +66,18 @@ fn billable(org: &Org, product: ProductKey) -> impl Iterator<Item = &Person> {
 async fn reports_equal_the_ground_truth() {
     let sim = harness::simulator(3_000, 21, Default::default()).await;
     let dir = tempfile::tempdir().unwrap();
-    let worker = StoreWorker::spawn(Store::open(&dir.path().join("roster.db")).unwrap()).unwrap();
+    let worker = StoreWorker::spawn(Box::new(
+        SqliteStore::open(&dir.path().join("roster.db")).unwrap(),
+    ))
+    .unwrap();
     sync_everything(&sim, &worker.handle()).await;
-    let store = worker.finish();
-    let snapshot = Snapshot::load(&store).unwrap();
+    let mut store = worker.finish();
     let org = sim.org();
 
     // Licences per product.
     let prices = BTreeMap::from([("confluence".to_owned(), 6.40)]);
-    let lines = report::licences(&snapshot, &prices, today());
-    let by_key: BTreeMap<&str, &report::ProductLine> =
+    let lines = reports::licences(&mut *store, &prices, today()).unwrap();
+    let by_key: BTreeMap<&str, &reports::ProductLine> =
         lines.iter().map(|l| (l.product.as_str(), l)).collect();
     for product in ProductKey::ALL {
         let line = by_key
@@ -113,10 +116,12 @@ async fn reports_equal_the_ground_truth() {
     }
 
     // Reclaim candidates: paid seats idle for 60 days or never used.
-    let idle: BTreeSet<(String, String)> = report::inactive(&snapshot, 60, None, today())
-        .into_iter()
-        .map(|h| (h.account_id, h.product))
-        .collect();
+    let idle: BTreeSet<(String, String)> =
+        reports::reclaim_candidates(&mut *store, 60, None, &prices, today())
+            .unwrap()
+            .into_iter()
+            .map(|h| (h.account_id, h.product))
+            .collect();
     let expected: BTreeSet<(String, String)> = ProductKey::ALL
         .into_iter()
         .flat_map(|product| {
@@ -135,31 +140,45 @@ async fn reports_equal_the_ground_truth() {
     );
 
     // One person: every account of theirs joins into one, across connectors.
-    let people = snapshot.people();
     let someone = billable(&org, ProductKey::JiraSoftware)
         .next()
         .expect("someone holds Jira Software");
-    let person = people
-        .person_of("jira", &someone.account_id)
-        .expect("Jira lists them");
+    let rows = store
+        .person(&someone.account_id)
+        .unwrap()
+        .expect("the snapshot lists them");
+    let connectors: BTreeSet<&str> = rows.iter().map(|r| r.account.connector.as_str()).collect();
     assert_eq!(
-        people.person_of("atlassian-admin", &someone.account_id),
-        Some(person),
+        connectors,
+        BTreeSet::from(["atlassian-admin", "jira"]),
         "the admin and Jira accounts are one person"
     );
-    let connectors: BTreeSet<&str> = people
-        .accounts_of(person)
+    let email = rows
         .iter()
-        .map(|&i| snapshot.accounts[i].connector.as_str())
+        .find_map(|r| r.account.email.clone())
+        .expect("a connector shows their email");
+    assert_eq!(
+        store.person(&email.to_uppercase()).unwrap().as_ref(),
+        Some(&rows),
+        "found by email too"
+    );
+    let reported: BTreeMap<&str, Option<Date>> = rows
+        .iter()
+        .filter_map(|r| r.licence.as_ref())
+        .map(|l| (l.product.as_str(), l.last_active))
         .collect();
-    assert_eq!(connectors, BTreeSet::from(["atlassian-admin", "jira"]));
     for product in ProductKey::ALL {
-        let reported = snapshot
-            .last_active
-            .get(&(someone.account_id.clone(), product.key().to_owned()))
-            .copied();
         let held_now = org.access(someone, product).is_some();
         let expected = last_day(someone, product).filter(|_| held_now);
-        assert_eq!(reported, expected, "{product:?}");
+        assert_eq!(
+            reported.get(product.key()).copied().flatten(),
+            expected,
+            "{product:?}"
+        );
+        assert_eq!(
+            reported.contains_key(product.key()),
+            held_now,
+            "{product:?} held"
+        );
     }
 }

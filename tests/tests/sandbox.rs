@@ -1,9 +1,9 @@
 //! Each sandbox guarantee, proven with the hostile component against a
 //! loopback server.
 
-use roster_host::contract::{Action, OutcomeStatus};
-use roster_host::{
-    CallError, Connector, HttpLimits, Limits, LoadError, NetworkPolicy, OpenError, Runtime,
+use roster_sandbox::contract::{Action, OutcomeStatus};
+use roster_sandbox::{
+    CallError, Component, HttpLimits, Limits, LoadError, NetworkPolicy, OpenError, Runtime,
     RuntimeOptions, SessionOptions, Tape,
 };
 use roster_tests::components::{FUTURE_CONTRACT, HOSTILE};
@@ -22,7 +22,7 @@ fn options(allow_private: bool) -> RuntimeOptions {
     }
 }
 
-async fn load(options: RuntimeOptions) -> (Runtime, Connector) {
+async fn load(options: RuntimeOptions) -> (Runtime, Component) {
     let runtime = Runtime::new(options).expect("runtime");
     let connector = runtime.load_bytes(HOSTILE).await.expect("hostile loads");
     (runtime, connector)
@@ -40,11 +40,11 @@ fn config(base_url: &str, attack: &str, extra: Value) -> Value {
 /// Runs `accounts` once and returns the report's attributes.
 async fn attack(
     runtime: &Runtime,
-    connector: &Connector,
+    connector: &Component,
     config: Value,
 ) -> Result<HashMap<String, String>, CallError> {
-    let mut session = connector
-        .open(runtime, &config, SessionOptions::default())
+    let mut session = runtime
+        .open(connector, &config, SessionOptions::default())
         .await
         .expect("session opens");
     let page = session.accounts(None).await?;
@@ -64,9 +64,9 @@ async fn an_infinite_loop_is_stopped_by_the_deadline_and_the_host_carries_on() {
     };
     let (runtime, connector) = load(opts).await;
     let server = TestServer::start().await.unwrap();
-    let mut session = connector
+    let mut session = runtime
         .open(
-            &runtime,
+            &connector,
             &config(&server.url(), "loop", json!({})),
             SessionOptions::default(),
         )
@@ -116,9 +116,9 @@ async fn a_memory_bomb_hits_the_cap() {
 async fn a_trap_discards_that_instance_only() {
     let (runtime, connector) = load(options(true)).await;
     let server = TestServer::start().await.unwrap();
-    let mut trapping = connector
+    let mut trapping = runtime
         .open(
-            &runtime,
+            &connector,
             &config(&server.url(), "trap", json!({})),
             SessionOptions::default(),
         )
@@ -530,8 +530,8 @@ async fn a_dry_run_refuses_writes_at_the_host() {
         "nothing",
         json!({ "target": format!("{}/ok", server.url()), "method": "POST" }),
     );
-    let mut session = connector
-        .open(&runtime, &c, SessionOptions::default())
+    let mut session = runtime
+        .open(&connector, &c, SessionOptions::default())
         .await
         .unwrap();
     let planned = session
@@ -573,9 +573,9 @@ async fn a_component_built_against_an_unknown_version_is_refused() {
 #[tokio::test]
 async fn bad_config_names_the_field() {
     let (runtime, connector) = load(options(true)).await;
-    let err = connector
+    let err = runtime
         .open(
-            &runtime,
+            &connector,
             &json!({ "base_url": "http://127.0.0.1:9", "api_key": SECRET }),
             SessionOptions::default(),
         )
@@ -583,9 +583,9 @@ async fn bad_config_names_the_field() {
         .unwrap_err();
     assert!(matches!(err, OpenError::Config(_)), "{err}");
     assert!(err.to_string().contains("`attack`: is required"), "{err}");
-    let err = connector
+    let err = runtime
         .open(
-            &runtime,
+            &connector,
             &config("http://u:p@127.0.0.1:9", "nothing", json!({})),
             SessionOptions::default(),
         )
@@ -638,9 +638,9 @@ async fn a_session_is_recorded_redacted_and_replayed_offline() {
     let run = |tape: Tape| {
         let (runtime, connector, c) = (&runtime, &connector, c.clone());
         async move {
-            let mut session = connector
+            let mut session = runtime
                 .open(
-                    runtime,
+                    connector,
                     &c,
                     SessionOptions {
                         tape: Some(tape),

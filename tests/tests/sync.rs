@@ -2,11 +2,13 @@
 //! naming the connector and the stream, instead of storing a short or
 //! doubled list; the previous snapshot stays current.
 
-use roster_host::store::{RunStatus, Store, StoreHandle, StoreWorker};
-use roster_host::sync::{self, Silent, SyncError};
-use roster_host::{NetworkPolicy, Runtime, RuntimeOptions, SessionOptions};
+use roster_app::store::sqlite::SqliteStore;
+use roster_app::store::{AccountFilter, RunStatus, Store, StoreHandle, StoreWorker};
+use roster_app::sync::{self, Silent, SyncError};
+use roster_sandbox::{NetworkPolicy, Runtime, RuntimeOptions, SessionOptions};
 use roster_tests::components::HOSTILE;
 use serde_json::json;
+use std::ops::ControlFlow;
 
 async fn sync_with(attack: &str, store: &StoreHandle) -> Result<sync::Synced, SyncError> {
     let runtime = Runtime::new(RuntimeOptions {
@@ -19,8 +21,8 @@ async fn sync_with(attack: &str, store: &StoreHandle) -> Result<sync::Synced, Sy
     let connector = runtime.load_bytes(HOSTILE).await.unwrap();
     let config =
         json!({ "base_url": "http://127.0.0.1:9", "api_key": "k3y-value", "attack": attack });
-    let session = connector
-        .open(&runtime, &config, SessionOptions::default())
+    let session = runtime
+        .open(&connector, &config, SessionOptions::default())
         .await
         .unwrap();
     sync::sync(store, &mut [session], "hostile", false, &Silent).await
@@ -30,9 +32,9 @@ async fn sync_with(attack: &str, store: &StoreHandle) -> Result<sync::Synced, Sy
 async fn paging_mistakes_fail_the_run_and_keep_the_previous_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("roster.db");
-    let worker = StoreWorker::spawn(Store::open(&path).unwrap()).unwrap();
+    let worker = StoreWorker::spawn(Box::new(SqliteStore::open(&path).unwrap())).unwrap();
     let writer = worker.handle();
-    let store = Store::open(&path).unwrap();
+    let mut store = SqliteStore::open(&path).unwrap();
     let good = sync_with("nothing", &writer).await.unwrap();
     assert_eq!(good.run.status, RunStatus::Completed);
 
@@ -57,8 +59,13 @@ async fn paging_mistakes_fail_the_run_and_keep_the_previous_snapshot() {
         assert_eq!(last.status, RunStatus::Failed, "{attack}");
         assert_eq!(last.error.as_deref(), Some(err.to_string().as_str()));
     }
-    let snapshot = roster_host::report::Snapshot::load(&store).unwrap();
-    let ids: Vec<&str> = snapshot.accounts.iter().map(|a| a.id.as_str()).collect();
+    let mut ids = Vec::new();
+    store
+        .each_account(&AccountFilter::default(), &mut |a| {
+            ids.push(a.id);
+            ControlFlow::Continue(())
+        })
+        .unwrap();
     assert_eq!(
         ids,
         ["report"],

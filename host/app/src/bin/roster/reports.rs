@@ -1,0 +1,243 @@
+//! Reading the store: `roster accounts`, `person`, `licenses`, `inactive`
+//! and `runs`.
+
+use crate::app::{App, ConfigProblem};
+use crate::output::{Cell, Format, RowWriter, STREAMED_LAYOUT_ROWS, Table};
+use anyhow::Result;
+use roster_app::reports::{self, Prices};
+use roster_app::store::{AccountFilter, RunStatus, Store};
+use std::io::Write;
+use std::ops::ControlFlow;
+use std::path::Path;
+use time::{Date, OffsetDateTime};
+
+fn today() -> Date {
+    OffsetDateTime::now_utc().date()
+}
+
+/// `roster accounts`: streamed, so that a large snapshot is never held.
+pub fn accounts(config: &Path, filter: AccountFilter, format: Format) -> Result<()> {
+    const STATUSES: [&str; 5] = ["active", "suspended", "deactivated", "invited", "unknown"];
+    if let Some(s) = filter.status.as_deref().filter(|s| !STATUSES.contains(s)) {
+        return Err(ConfigProblem(format!(
+            "--status {s}: expected one of {}",
+            STATUSES.join(", ")
+        ))
+        .into());
+    }
+    let app = App::load(config, true)?;
+    let mut store = app.store()?;
+    let mut stdout = std::io::stdout().lock();
+    let mut out = RowWriter::new(
+        &["connector", "id", "email", "name", "status", "kind"],
+        format,
+        &mut stdout,
+        STREAMED_LAYOUT_ROWS,
+    );
+    let mut failed = None;
+    store.each_account(&filter, &mut |a| {
+        let row = vec![
+            a.connector.into(),
+            a.id.into(),
+            a.email.into(),
+            a.display_name.into(),
+            a.status.into(),
+            a.kind.into(),
+        ];
+        match out.row(row) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                failed = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    out.finish()?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// `roster person <email or id>`: every account of the person and every
+/// product they hold, with last activity.
+pub fn person(config: &Path, who: &str, format: Format) -> Result<()> {
+    let app = App::load(config, true)?;
+    let Some(rows) = app.store()?.person(who)? else {
+        anyhow::bail!("no account with the email or id `{who}` in the current snapshot");
+    };
+    let mut table = Table::new(&[
+        "connector",
+        "account_id",
+        "email",
+        "status",
+        "product",
+        "role",
+        "billable",
+        "last_active",
+    ]);
+    for row in rows {
+        let a = row.account;
+        let (product, role, billable, last_active) = match row.licence {
+            Some(l) => (
+                l.product.into(),
+                l.role.into(),
+                l.billable.into(),
+                l.last_active.map(|d| d.to_string()).into(),
+            ),
+            None => (Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty),
+        };
+        table.row(vec![
+            a.connector.into(),
+            a.id.into(),
+            a.email.into(),
+            a.status.into(),
+            product,
+            role,
+            billable,
+            last_active,
+        ]);
+    }
+    table.print(format)?;
+    Ok(())
+}
+
+/// `roster licenses`.
+pub fn licenses(config: &Path, format: Format) -> Result<()> {
+    let app = App::load(config, true)?;
+    print_licences(&mut *app.store()?, &app.prices(), format)
+}
+
+/// Prints the licence report.
+pub fn print_licences(store: &mut dyn Store, prices: &Prices, format: Format) -> Result<()> {
+    let lines = reports::licences(store, prices, today())?;
+    let mut table = Table::new(&[
+        "product",
+        "seats_bought",
+        "assigned",
+        "billable",
+        "active_30d",
+        "active_90d",
+        "never_active",
+        "utilisation_pct",
+        "monthly_cost",
+    ]);
+    for l in lines {
+        table.row(vec![
+            l.product.into(),
+            l.seats_bought.into(),
+            l.assigned.into(),
+            l.billable.into(),
+            l.active_30.into(),
+            l.active_90.into(),
+            l.never_active.into(),
+            l.utilisation
+                .map_or(Cell::Empty, |u| Cell::Float(u * 100.0, 1)),
+            l.monthly_cost.map_or(Cell::Empty, |c| Cell::Float(c, 2)),
+        ]);
+    }
+    table.print(format)?;
+    Ok(())
+}
+
+/// `roster inactive --days N`.
+pub fn inactive(config: &Path, days: u32, product: Option<&str>, format: Format) -> Result<()> {
+    let app = App::load(config, true)?;
+    print_inactive(
+        &mut *app.store()?,
+        &app.prices(),
+        i64::from(days),
+        product,
+        None,
+        format,
+    )
+}
+
+/// Prints reclaim candidates, at most `limit` of them.
+pub fn print_inactive(
+    store: &mut dyn Store,
+    prices: &Prices,
+    days: i64,
+    product: Option<&str>,
+    limit: Option<usize>,
+    format: Format,
+) -> Result<()> {
+    let candidates = reports::reclaim_candidates(store, days, product, prices, today())?;
+    let mut table = Table::new(&[
+        "product",
+        "account_id",
+        "email",
+        "last_active",
+        "monthly_cost",
+    ]);
+    for seat in candidates.into_iter().take(limit.unwrap_or(usize::MAX)) {
+        let cost = prices
+            .get(&seat.product)
+            .map_or(Cell::Empty, |p| Cell::Float(*p, 2));
+        table.row(vec![
+            seat.product.into(),
+            seat.account_id.into(),
+            seat.email.into(),
+            seat.last_active
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "never".into())
+                .into(),
+            cost,
+        ]);
+    }
+    table.print(format)?;
+    Ok(())
+}
+
+/// `roster runs`.
+pub fn runs(config: &Path, format: Format) -> Result<()> {
+    use roster_sandbox::contract::Stream;
+    let app = App::load(config, true)?;
+    let store = app.store()?;
+    let mut table = Table::new(&[
+        "run",
+        "connector",
+        "started_at",
+        "seconds",
+        "status",
+        "accounts",
+        "licenses",
+        "usage",
+        "error",
+    ]);
+    for run in store.runs()? {
+        let count = |s: Stream| run.counts.iter().find(|(n, _)| *n == s).map(|(_, c)| *c);
+        let seconds = run
+            .finished_at
+            .as_deref()
+            .and_then(|f| duration(&run.started_at, f));
+        table.row(vec![
+            Cell::Int(run.id),
+            run.connector.clone().into(),
+            run.started_at.clone().into(),
+            seconds.map_or(Cell::Empty, |s| Cell::Float(s, 1)),
+            match run.status {
+                RunStatus::Running => "running or killed",
+                RunStatus::Completed => "completed",
+                RunStatus::Failed => "failed",
+            }
+            .into(),
+            count(Stream::Accounts).into(),
+            count(Stream::Licenses).into(),
+            count(Stream::Usage).into(),
+            run.error.clone().into(),
+        ]);
+    }
+    table.print(format)?;
+    Ok(())
+}
+
+fn duration(start: &str, end: &str) -> Option<f64> {
+    use time::format_description::well_known::Rfc3339;
+    let (a, b) = (
+        OffsetDateTime::parse(start, &Rfc3339).ok()?,
+        OffsetDateTime::parse(end, &Rfc3339).ok()?,
+    );
+    Some((b - a).as_seconds_f64())
+}

@@ -1,0 +1,16 @@
+//! The operator's application on the Roster sandbox: `roster.toml`, sync
+//! into a store, reports, and the `roster` command.
+//!
+//! Modules, each owning one thing: [`roster_toml`] (the operator's config
+//! file), [`builtin`] (the connectors compiled in), [`sync`] (the page
+//! loop that fills the store), [`store`] (what connectors reported, behind
+//! one interface, with its SQLite implementation) and [`reports`] (what an
+//! operator reads from it). The sandbox itself is `roster-sandbox`; nothing
+//! here reaches into it beyond its public API.
+#![deny(missing_docs)]
+
+pub mod builtin;
+pub mod reports;
+pub mod roster_toml;
+pub mod store;
+pub mod sync;

@@ -1,0 +1,83 @@
+//! The operator's reports over the current snapshot: the licence report
+//! (seats, activity, utilisation, cost per product) and reclaim candidates.
+//! The store counts; this module adds what the operator's `roster.toml`
+//! says (seat prices) and the order an operator wants.
+
+use crate::store::{Seat, Store, StoreError};
+use std::collections::BTreeMap;
+use time::{Date, Duration};
+
+/// One product's line of the licence report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProductLine {
+    /// The product key.
+    pub product: String,
+    /// The product's name.
+    pub name: String,
+    /// Seats bought, when the upstream says.
+    pub seats_bought: Option<u32>,
+    /// People holding the product.
+    pub assigned: u32,
+    /// People holding a paid seat of it.
+    pub billable: u32,
+    /// Billable people active in it in the last 30 days.
+    pub active_30: u32,
+    /// Billable people active in it in the last 90 days.
+    pub active_90: u32,
+    /// Billable people never seen active in it.
+    pub never_active: u32,
+    /// `active_30 / seats_bought`: how much of what is paid for is used.
+    pub utilisation: Option<f64>,
+    /// Monthly cost of the seats bought (or, unknown, of the billable
+    /// seats) where a seat price is configured.
+    pub monthly_cost: Option<f64>,
+}
+
+/// Monthly seat prices by product key.
+pub type Prices = BTreeMap<String, f64>;
+
+/// The licence report: one line per product, as of `today`.
+pub fn licences(
+    store: &mut dyn Store,
+    prices: &Prices,
+    today: Date,
+) -> Result<Vec<ProductLine>, StoreError> {
+    Ok(store
+        .product_seats(today)?
+        .into_iter()
+        .map(|s| {
+            let price = prices.get(&s.product).copied();
+            ProductLine {
+                utilisation: s
+                    .seats_bought
+                    .filter(|&n| n > 0)
+                    .map(|n| f64::from(s.active_30) / f64::from(n)),
+                monthly_cost: price.map(|p| p * f64::from(s.seats_bought.unwrap_or(s.billable))),
+                product: s.product,
+                name: s.name,
+                seats_bought: s.seats_bought,
+                assigned: s.assigned,
+                billable: s.billable,
+                active_30: s.active_30,
+                active_90: s.active_90,
+                never_active: s.never_active,
+            }
+        })
+        .collect())
+}
+
+/// Reclaim candidates: billable seats not used for `days` days (or never),
+/// optionally of one product; the dearest seats first, within a price the
+/// longest idle first.
+pub fn reclaim_candidates(
+    store: &mut dyn Store,
+    days: i64,
+    product: Option<&str>,
+    prices: &Prices,
+    today: Date,
+) -> Result<Vec<Seat>, StoreError> {
+    let mut idle = store.idle_seats(today - Duration::days(days), product)?;
+    let price = |product: &str| prices.get(product).copied().unwrap_or(0.0);
+    idle.sort_by(|a, b| price(&b.product).total_cmp(&price(&a.product)));
+    Ok(idle)
+}

@@ -1,0 +1,343 @@
+//! The store: what connectors reported, by generation, behind one
+//! interface ([`Store`]) that sync, reports and (later) provisioning use.
+//! [`sqlite`] implements it in one SQLite file; no SQL lives outside it.
+//!
+//! Every sync run writes into a new *generation* of its connector's rows;
+//! the connector's current generation switches to it only when the run
+//! completes, so a failed or killed run never leaves half a snapshot
+//! visible. Each page is written together with its stream's checkpoint,
+//! so a resumed run continues exactly after the last page stored. Ids are
+//! unique per stream and run: a connector that reports the same account
+//! twice fails its run instead of being stored short or doubled.
+//!
+//! Reports read the *current snapshot*: every connector's current
+//! generation, its accounts joined into people by Atlassian account id,
+//! then by lower-cased email. Usage (from any connector, typically the
+//! organisation admin connector) applies to every licence of the same
+//! person and product, whichever connector reported the licence.
+
+pub mod sqlite;
+mod worker;
+
+use roster_sandbox::contract::{Account, License, Product, Stream, Usage};
+use std::ops::ControlFlow;
+use time::Date;
+
+pub use worker::{Pending, StoreHandle, StoreWorker};
+
+/// Why the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed.
+    #[error("store {store}: {source}")]
+    Database {
+        /// Where the store is (its file).
+        store: String,
+        /// What the database said.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The store was written by a newer Roster.
+    #[error(
+        "store {store} has schema version {found}, newer than this roster's ({supported}); \
+         upgrade roster or point `[store] path` at another file"
+    )]
+    NewerSchema {
+        /// Where the store is.
+        store: String,
+        /// Its schema version.
+        found: i64,
+        /// The newest this Roster writes.
+        supported: i64,
+    },
+    /// A connector reported the same item twice in one run.
+    #[error("connector `{connector}` reported {what} twice in its `{stream}` stream")]
+    Duplicate {
+        /// The connector instance.
+        connector: String,
+        /// The stream.
+        stream: &'static str,
+        /// The repeated item.
+        what: String,
+    },
+    /// The run is not one this store knows as running.
+    #[error("run {0} is not running")]
+    NotRunning(i64),
+    /// The store's thread could not start.
+    #[error("store {store}: could not start its thread: {source}")]
+    Thread {
+        /// Where the store is.
+        store: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The store's thread stopped before finishing a job.
+    #[error("store {store}: its thread stopped")]
+    Gone {
+        /// Where the store is.
+        store: String,
+    },
+}
+
+/// A stream's checkpoint within a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The stream.
+    pub stream: Stream,
+    /// The cursor to continue from; none with `done` false means the start.
+    pub cursor: Option<String>,
+    /// Items stored so far.
+    pub items: u64,
+    /// Pages stored so far.
+    pub pages: u64,
+    /// Whether the stream reached its end.
+    pub done: bool,
+}
+
+/// How a run ended (or that it has not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    /// Still running, or killed while running.
+    Running,
+    /// Completed: its generation is current.
+    Completed,
+    /// Failed; resumable from its checkpoints.
+    Failed,
+}
+
+/// A sync run, as `roster runs` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    /// Run id.
+    pub id: i64,
+    /// The connector instance (`[connectors.<name>]`).
+    pub connector: String,
+    /// The generation it writes.
+    pub generation: i64,
+    /// When it started (RFC 3339).
+    pub started_at: String,
+    /// When it ended, if it did.
+    pub finished_at: Option<String>,
+    /// How it ended.
+    pub status: RunStatus,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Items stored per stream.
+    pub counts: Vec<(Stream, u64)>,
+}
+
+/// One page of one stream, to store.
+#[derive(Debug, Clone, Copy)]
+pub enum PageRows<'a> {
+    /// Accounts.
+    Accounts(&'a [Account]),
+    /// Products (one page: the whole list).
+    Products(&'a [Product]),
+    /// Licences.
+    Licenses(&'a [License]),
+    /// Usage.
+    Usage(&'a [Usage]),
+}
+
+impl PageRows<'_> {
+    /// The stream the rows belong to.
+    pub fn stream(&self) -> Stream {
+        match self {
+            PageRows::Accounts(_) => Stream::Accounts,
+            PageRows::Products(_) => Stream::Products,
+            PageRows::Licenses(_) => Stream::Licenses,
+            PageRows::Usage(_) => Stream::Usage,
+        }
+    }
+
+    /// How many rows.
+    pub fn len(&self) -> usize {
+        match self {
+            PageRows::Accounts(v) => v.len(),
+            PageRows::Products(v) => v.len(),
+            PageRows::Licenses(v) => v.len(),
+            PageRows::Usage(v) => v.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Row `row`'s id within its stream, named for people.
+    pub fn describe(&self, row: usize) -> String {
+        match self {
+            PageRows::Accounts(items) => format!("account `{}`", items[row].id),
+            PageRows::Products(items) => format!("product `{}`", items[row].key),
+            PageRows::Licenses(items) => format!(
+                "licence of `{}` to `{}`",
+                items[row].account_id, items[row].product_key
+            ),
+            PageRows::Usage(items) => format!(
+                "usage of `{}` in `{}`",
+                items[row].account_id,
+                items[row].product_key.as_deref().unwrap_or("(any product)")
+            ),
+        }
+    }
+}
+
+/// Which accounts `roster accounts` lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountFilter {
+    /// Only this connector instance.
+    pub connector: Option<String>,
+    /// Only holders of this product key.
+    pub product: Option<String>,
+    /// Only this status (`active`, `suspended`, ...).
+    pub status: Option<String>,
+    /// Only accounts whose id, email or name contains this text, ignoring
+    /// case.
+    pub search: Option<String>,
+}
+
+/// One account of the current snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRow {
+    /// The connector instance that reported it.
+    pub connector: String,
+    /// The upstream id (the Atlassian account id for Atlassian products).
+    pub id: String,
+    /// Email, when known.
+    pub email: Option<String>,
+    /// Name.
+    pub display_name: Option<String>,
+    /// `active`, `suspended`, `deactivated`, `invited`, `unknown`.
+    pub status: String,
+    /// `human`, `app`, `customer`, `service`, `unknown`.
+    pub kind: String,
+}
+
+/// One product's seats in the current snapshot, counted per person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductSeats {
+    /// The product key.
+    pub product: String,
+    /// Its name, as the first connector to report it gives it.
+    pub name: String,
+    /// Seats bought, when an upstream says (the largest figure reported).
+    pub seats_bought: Option<u32>,
+    /// People holding the product.
+    pub assigned: u32,
+    /// People holding a paid seat of it.
+    pub billable: u32,
+    /// Billable people active in it in the last 30 days.
+    pub active_30: u32,
+    /// Billable people active in it in the last 90 days.
+    pub active_90: u32,
+    /// Billable people never seen active in it.
+    pub never_active: u32,
+}
+
+/// A person's seat of a product, and when they last used it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seat {
+    /// The product.
+    pub product: String,
+    /// The account holding it (a billable one when there is one).
+    pub account_id: String,
+    /// That account's email, from whichever connector shows it.
+    pub email: Option<String>,
+    /// Whether it takes a paid seat.
+    pub billable: bool,
+    /// The day the person last used the product, if ever.
+    pub last_active: Option<Date>,
+}
+
+/// One row of `roster person`: an account of the person, with one of its
+/// licences (if it holds any) and the person's last use of that product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRow {
+    /// The account.
+    pub account: AccountRow,
+    /// The licence's product, role and whether it is billable.
+    pub licence: Option<PersonLicence>,
+}
+
+/// A licence as `roster person` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonLicence {
+    /// The product.
+    pub product: String,
+    /// The role.
+    pub role: Option<String>,
+    /// Whether it takes a paid seat.
+    pub billable: bool,
+    /// The person's last use of the product, from any of their accounts.
+    pub last_active: Option<Date>,
+}
+
+/// What sync, reports and provisioning need of a store. Every method
+/// blocks; async code runs a store on a thread of its own
+/// ([`StoreWorker`]).
+pub trait Store: Send {
+    /// Where the store is, for messages (a file path, a database URL).
+    fn location(&self) -> String;
+
+    /// Starts a run of `connector` writing a new generation.
+    fn begin_run(&mut self, connector: &str) -> Result<Run, StoreError>;
+
+    /// The latest run of `connector` that did not complete (failed or
+    /// killed), marked running again: the one `sync --resume` continues.
+    fn resumable_run(&mut self, connector: &str) -> Result<Option<Run>, StoreError>;
+
+    /// The checkpoints of a run.
+    fn checkpoints(&self, run: i64) -> Result<Vec<Checkpoint>, StoreError>;
+
+    /// Stores one page of a stream and its checkpoint, atomically. Refuses
+    /// (storing nothing) an id the run already stored in that stream, or
+    /// one repeated within the page.
+    fn write_page(
+        &mut self,
+        run: &Run,
+        page: PageRows<'_>,
+        next: Option<&str>,
+    ) -> Result<(), StoreError>;
+
+    /// Completes a run: its generation becomes the connector's current one.
+    fn complete_run(&mut self, run: &Run) -> Result<(), StoreError>;
+
+    /// Marks a run failed with `error` (its rows stay, for a resume).
+    fn fail_run(&mut self, run: &Run, error: &str) -> Result<(), StoreError>;
+
+    /// Deletes up to about `limit` rows of `connector`'s generations that
+    /// nothing needs any more; zero once there is nothing left to delete.
+    fn prune(&mut self, connector: &str, limit: usize) -> Result<usize, StoreError>;
+
+    /// A run by id, with its counts.
+    fn run(&self, id: i64) -> Result<Option<Run>, StoreError>;
+
+    /// Every run, newest first.
+    fn runs(&self) -> Result<Vec<Run>, StoreError>;
+
+    /// Joins the current snapshot's accounts into people again, if the
+    /// current generations changed since the last join. Reports do it
+    /// themselves when needed; a sync does it once at its end so that
+    /// the next report is quick.
+    fn join_people(&mut self) -> Result<(), StoreError>;
+
+    /// Seats per product, with activity in the 30 and 90 days up to
+    /// `today`.
+    fn product_seats(&mut self, today: Date) -> Result<Vec<ProductSeats>, StoreError>;
+
+    /// Billable seats not used since `since` (or never), optionally of one
+    /// product: never-used first, then least recently used.
+    fn idle_seats(&mut self, since: Date, product: Option<&str>) -> Result<Vec<Seat>, StoreError>;
+
+    /// Hands each account of the current snapshot that `filter` keeps to
+    /// `each`, in the order they were stored, until it breaks.
+    fn each_account(
+        &mut self,
+        filter: &AccountFilter,
+        each: &mut dyn FnMut(AccountRow) -> ControlFlow<()>,
+    ) -> Result<(), StoreError>;
+
+    /// Every account of the person with this email or account id, and what
+    /// each holds; none when no account has it.
+    fn person(&mut self, who: &str) -> Result<Option<Vec<PersonRow>>, StoreError>;
+}

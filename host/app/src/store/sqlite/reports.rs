@@ -1,0 +1,214 @@
+//! The report queries over the current snapshot, read from the derived
+//! people and seats tables (see [`people`](super::people)) and the data
+//! tables' current generations.
+
+use super::CURRENT;
+use super::people::day_of;
+use crate::store::{AccountFilter, AccountRow, PersonLicence, PersonRow, ProductSeats, Seat};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::BTreeMap;
+use std::ops::ControlFlow;
+use time::{Date, Duration};
+
+/// Seats per product, with activity in the 30 and 90 days up to `today`.
+pub(super) fn product_seats(conn: &Connection, today: Date) -> rusqlite::Result<Vec<ProductSeats>> {
+    let mut lines: BTreeMap<String, ProductSeats> = BTreeMap::new();
+    let blank = |product: &str| ProductSeats {
+        product: product.to_owned(),
+        name: product.to_owned(),
+        seats_bought: None,
+        assigned: 0,
+        billable: 0,
+        active_30: 0,
+        active_90: 0,
+        never_active: 0,
+    };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT t.key, t.name, t.seats_total FROM products t {CURRENT} ORDER BY t.rowid"
+    ))?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let key: String = row.get(0)?;
+        let name: String = row.get(1)?;
+        let seats: Option<u32> = row.get(2)?;
+        let line = lines.entry(key.clone()).or_insert_with(|| ProductSeats {
+            name,
+            ..blank(&key)
+        });
+        line.seats_bought = line.seats_bought.max(seats);
+    }
+    let since = |days: i64| (today - Duration::days(days)).to_string();
+    let mut stmt = conn.prepare_cached(
+        "SELECT product_key, COUNT(*), COUNT(*) FILTER (WHERE billable),
+                COUNT(*) FILTER (WHERE billable AND last_active >= ?1),
+                COUNT(*) FILTER (WHERE billable AND last_active >= ?2),
+                COUNT(*) FILTER (WHERE billable AND last_active IS NULL)
+         FROM seats GROUP BY product_key",
+    )?;
+    let mut rows = stmt.query(params![since(30), since(90)])?;
+    while let Some(row) = rows.next()? {
+        let key: String = row.get(0)?;
+        let line = lines.entry(key.clone()).or_insert_with(|| blank(&key));
+        line.assigned = row.get(1)?;
+        line.billable = row.get(2)?;
+        line.active_30 = row.get(3)?;
+        line.active_90 = row.get(4)?;
+        line.never_active = row.get(5)?;
+    }
+    Ok(lines.into_values().collect())
+}
+
+/// Billable seats not used since `since` (or never), optionally of one
+/// product: never-used first, then least recently used.
+pub(super) fn idle_seats(
+    conn: &Connection,
+    since: Date,
+    product: Option<&str>,
+) -> rusqlite::Result<Vec<Seat>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT product_key, account_id, email, last_active FROM seats
+         WHERE billable AND (last_active IS NULL OR last_active < ?1)
+           AND (?2 IS NULL OR product_key = ?2)
+         ORDER BY last_active IS NOT NULL, last_active, product_key, account_id",
+    )?;
+    let rows = stmt.query_map(params![since.to_string(), product], |r| {
+        Ok(Seat {
+            product: r.get(0)?,
+            account_id: r.get(1)?,
+            email: r.get(2)?,
+            billable: true,
+            last_active: r.get_ref(3)?.as_str_or_null()?.and_then(day_of),
+        })
+    })?;
+    rows.collect()
+}
+
+/// Hands each account `filter` keeps to `each`, in stored order.
+pub(super) fn each_account(
+    conn: &Connection,
+    filter: &AccountFilter,
+    each: &mut dyn FnMut(AccountRow) -> ControlFlow<()>,
+) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT t.connector, t.id, t.email, t.display_name, t.status, t.kind
+         FROM accounts t {CURRENT}
+         WHERE (?1 IS NULL OR t.connector = ?1) AND (?2 IS NULL OR t.status = ?2)
+           AND (?3 IS NULL OR (t.connector, t.id) IN (
+                 SELECT l.connector, l.account_id FROM licenses l
+                 JOIN current lc ON lc.connector = l.connector AND lc.generation = l.generation
+                 WHERE l.product_key = ?3))"
+    ))?;
+    let needle = filter.search.as_deref().map(str::to_lowercase);
+    let mut rows = stmt.query(params![filter.connector, filter.status, filter.product])?;
+    while let Some(row) = rows.next()? {
+        let account = account_row(row)?;
+        let found = needle.as_deref().is_none_or(|n| {
+            [
+                Some(account.id.as_str()),
+                account.email.as_deref(),
+                account.display_name.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|f| f.to_lowercase().contains(n))
+        });
+        if found && each(account).is_break() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
+    Ok(AccountRow {
+        connector: r.get(0)?,
+        id: r.get(1)?,
+        email: r.get(2)?,
+        display_name: r.get(3)?,
+        status: r.get(4)?,
+        kind: r.get(5)?,
+    })
+}
+
+/// Every account of the person with this email or account id, each with
+/// its licences and the person's last use of each product.
+pub(super) fn person(conn: &Connection, who: &str) -> rusqlite::Result<Option<Vec<PersonRow>>> {
+    let by_key = |key: String| {
+        conn.query_row(
+            "SELECT person FROM people_keys WHERE key = ?1",
+            [key],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()
+    };
+    let person = match by_key(format!("id:{who}"))? {
+        Some(p) => p,
+        None => match by_key(format!("email:{}", who.to_lowercase()))? {
+            Some(p) => p,
+            None => return Ok(None),
+        },
+    };
+    let ids: Vec<String> = conn
+        .prepare_cached(
+            "SELECT substr(key, 4) FROM people_keys WHERE person = ?1 AND substr(key, 1, 3) = 'id:'",
+        )?
+        .query_map([person], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let ids = serde_json::to_string(&ids).unwrap_or_default();
+    let last_active: BTreeMap<String, Option<Date>> = conn
+        .prepare_cached("SELECT product_key, last_active FROM seats WHERE person = ?1")?
+        .query_map([person], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get_ref(1)?.as_str_or_null()?.and_then(day_of),
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut licences: Vec<(String, String, PersonLicence)> = Vec::new();
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT t.connector, t.account_id, t.product_key, t.role, t.billable FROM licenses t {CURRENT}
+         WHERE t.account_id IN (SELECT value FROM json_each(?1))"
+    ))?;
+    let mut rows = stmt.query([&ids])?;
+    while let Some(r) = rows.next()? {
+        let product: String = r.get(2)?;
+        licences.push((
+            r.get(0)?,
+            r.get(1)?,
+            PersonLicence {
+                last_active: last_active.get(&product).copied().flatten(),
+                product,
+                role: r.get(3)?,
+                billable: r.get(4)?,
+            },
+        ));
+    }
+    let mut out = Vec::new();
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT t.connector, t.id, t.email, t.display_name, t.status, t.kind
+         FROM accounts t {CURRENT} WHERE t.id IN (SELECT value FROM json_each(?1))"
+    ))?;
+    let mut rows = stmt.query([&ids])?;
+    while let Some(r) = rows.next()? {
+        let account = account_row(r)?;
+        let mine: Vec<PersonLicence> = licences
+            .iter()
+            .filter(|(c, id, _)| *c == account.connector && *id == account.id)
+            .map(|(_, _, l)| l.clone())
+            .collect();
+        if mine.is_empty() {
+            out.push(PersonRow {
+                account,
+                licence: None,
+            });
+            continue;
+        }
+        for licence in mine {
+            out.push(PersonRow {
+                account: account.clone(),
+                licence: Some(licence),
+            });
+        }
+    }
+    Ok(Some(out))
+}

@@ -1,0 +1,205 @@
+//! The store's tables, and migrations from older versions of them.
+
+use rusqlite::Connection;
+
+/// The schema version this Roster writes (SQLite's `user_version`).
+pub const SCHEMA_VERSION: i64 = 3;
+
+/// Tables holding connector data, keyed by connector and generation.
+pub(super) const DATA_TABLES: [&str; 4] = ["accounts", "products", "licenses", "usage"];
+
+/// Version 1: runs, their checkpoints, each connector's current
+/// generation, and the four data tables.
+pub(super) const V1: &str = "
+CREATE TABLE runs (
+    id          INTEGER PRIMARY KEY,
+    connector   TEXT NOT NULL,
+    generation  INTEGER NOT NULL,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    status      TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed')),
+    error       TEXT,
+    UNIQUE (connector, generation)
+);
+CREATE TABLE checkpoints (
+    run_id  INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    stream  TEXT NOT NULL,
+    cursor  TEXT,
+    items   INTEGER NOT NULL,
+    pages   INTEGER NOT NULL,
+    done    INTEGER NOT NULL,
+    PRIMARY KEY (run_id, stream)
+);
+CREATE TABLE current (
+    connector  TEXT PRIMARY KEY,
+    generation INTEGER NOT NULL
+);
+CREATE TABLE accounts (
+    connector    TEXT NOT NULL,
+    generation   INTEGER NOT NULL,
+    id           TEXT NOT NULL,
+    email        TEXT,
+    display_name TEXT,
+    status       TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    created_at   TEXT,
+    last_active  TEXT,
+    groups       TEXT NOT NULL,
+    attributes   TEXT NOT NULL,
+    PRIMARY KEY (connector, generation, id)
+) WITHOUT ROWID;
+CREATE INDEX accounts_email ON accounts (lower(email));
+CREATE TABLE products (
+    connector       TEXT NOT NULL,
+    generation      INTEGER NOT NULL,
+    key             TEXT NOT NULL,
+    name            TEXT NOT NULL,
+    seats_total     INTEGER,
+    seats_used      INTEGER,
+    plan            TEXT,
+    granting_groups TEXT NOT NULL,
+    PRIMARY KEY (connector, generation, key)
+) WITHOUT ROWID;
+CREATE TABLE licenses (
+    connector   TEXT NOT NULL,
+    generation  INTEGER NOT NULL,
+    account_id  TEXT NOT NULL,
+    product_key TEXT NOT NULL,
+    role        TEXT,
+    billable    INTEGER NOT NULL,
+    via_group   TEXT,
+    PRIMARY KEY (connector, generation, account_id, product_key)
+) WITHOUT ROWID;
+CREATE TABLE usage (
+    connector   TEXT NOT NULL,
+    generation  INTEGER NOT NULL,
+    account_id  TEXT NOT NULL,
+    product_key TEXT NOT NULL,
+    last_active TEXT NOT NULL,
+    precision   TEXT NOT NULL CHECK (precision IN ('date', 'timestamp')),
+    PRIMARY KEY (connector, generation, account_id, product_key)
+) WITHOUT ROWID;
+";
+
+/// Version 2: the data tables keep rows in the order a run writes them,
+/// read by connector and generation. Version 1 clustered them by id, so
+/// every row of a page landed on a page of its own in the B-tree and a
+/// sync rewrote hundreds of database pages per page of 100 rows; ids are
+/// now kept unique by the store itself (see `Store::write_page`). The
+/// email index, which no query used, is gone.
+const V2: &str = "
+DROP INDEX accounts_email;
+CREATE TABLE accounts_v2 (
+    connector    TEXT NOT NULL,
+    generation   INTEGER NOT NULL,
+    id           TEXT NOT NULL,
+    email        TEXT,
+    display_name TEXT,
+    status       TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    created_at   TEXT,
+    last_active  TEXT,
+    groups       TEXT NOT NULL,
+    attributes   TEXT NOT NULL
+);
+INSERT INTO accounts_v2 SELECT * FROM accounts;
+DROP TABLE accounts;
+ALTER TABLE accounts_v2 RENAME TO accounts;
+CREATE INDEX accounts_by_generation ON accounts (connector, generation);
+CREATE TABLE products_v2 (
+    connector       TEXT NOT NULL,
+    generation      INTEGER NOT NULL,
+    key             TEXT NOT NULL,
+    name            TEXT NOT NULL,
+    seats_total     INTEGER,
+    seats_used      INTEGER,
+    plan            TEXT,
+    granting_groups TEXT NOT NULL
+);
+INSERT INTO products_v2 SELECT * FROM products;
+DROP TABLE products;
+ALTER TABLE products_v2 RENAME TO products;
+CREATE INDEX products_by_generation ON products (connector, generation);
+CREATE TABLE licenses_v2 (
+    connector   TEXT NOT NULL,
+    generation  INTEGER NOT NULL,
+    account_id  TEXT NOT NULL,
+    product_key TEXT NOT NULL,
+    role        TEXT,
+    billable    INTEGER NOT NULL,
+    via_group   TEXT
+);
+INSERT INTO licenses_v2 SELECT * FROM licenses;
+DROP TABLE licenses;
+ALTER TABLE licenses_v2 RENAME TO licenses;
+CREATE INDEX licenses_by_generation ON licenses (connector, generation);
+CREATE TABLE usage_v2 (
+    connector   TEXT NOT NULL,
+    generation  INTEGER NOT NULL,
+    account_id  TEXT NOT NULL,
+    product_key TEXT NOT NULL,
+    last_active TEXT NOT NULL,
+    precision   TEXT NOT NULL CHECK (precision IN ('date', 'timestamp'))
+);
+INSERT INTO usage_v2 SELECT * FROM usage;
+DROP TABLE usage;
+ALTER TABLE usage_v2 RENAME TO usage;
+CREATE INDEX usage_by_generation ON usage (connector, generation);
+";
+
+/// Version 3: the current snapshot's accounts joined into people, and the
+/// seats the reports count, derived from the data tables whenever the
+/// current generations change (`people_source` says which ones they were
+/// derived from). `people_keys` maps each account id (`id:<id>`) and
+/// lower-cased email (`email:<email>`) of the snapshot to its person;
+/// `seats` holds one row per person and product held.
+const V3: &str = "
+CREATE TABLE people_source (
+    connector  TEXT PRIMARY KEY,
+    generation INTEGER NOT NULL
+);
+CREATE TABLE people_keys (
+    key    TEXT PRIMARY KEY,
+    person INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX people_keys_by_person ON people_keys (person);
+CREATE TABLE seats (
+    person      INTEGER NOT NULL,
+    product_key TEXT NOT NULL,
+    account_id  TEXT NOT NULL,
+    email       TEXT,
+    billable    INTEGER NOT NULL,
+    last_active TEXT,
+    PRIMARY KEY (person, product_key)
+) WITHOUT ROWID;
+CREATE INDEX seats_by_product ON seats (product_key, billable, last_active);
+";
+
+/// Why the schema could not be brought up to date.
+pub(super) enum MigrateError {
+    Sqlite(rusqlite::Error),
+    /// The file's version is newer than this Roster's.
+    Newer(i64),
+}
+
+/// Brings the schema to [`SCHEMA_VERSION`], one version at a time, each in
+/// its own transaction.
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(MigrateError::Sqlite)?;
+    if version > SCHEMA_VERSION {
+        return Err(MigrateError::Newer(version));
+    }
+    let steps: [&str; 3] = [V1, V2, V3];
+    for (i, step) in steps.iter().enumerate().skip(version as usize) {
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(MigrateError::Sqlite)?;
+        tx.execute_batch(step).map_err(MigrateError::Sqlite)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)
+            .map_err(MigrateError::Sqlite)?;
+        tx.commit().map_err(MigrateError::Sqlite)?;
+    }
+    Ok(())
+}

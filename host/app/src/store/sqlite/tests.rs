@@ -1,0 +1,553 @@
+use super::*;
+use crate::store::StoreWorker;
+use roster_sandbox::contract::{Account, License, Product, Usage};
+use time::macros::date;
+
+fn account(id: &str) -> Account {
+    Account {
+        id: id.into(),
+        email: Some(format!("{id}@acme.example")),
+        display_name: Some(format!("Person {id}")),
+        status: AccountStatus::Active,
+        kind: AccountKind::Human,
+        created_at: Some(Instant::Date("2026-01-02".into())),
+        last_active: None,
+        groups: vec!["jira-software-users".into()],
+        attributes: vec![],
+    }
+}
+
+fn count(store: &SqliteStore, connector: &str, generation: i64) -> i64 {
+    store
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM accounts WHERE connector = ?1 AND generation = ?2",
+            params![connector, generation],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+fn current(store: &SqliteStore, connector: &str) -> Option<i64> {
+    store
+        .conn()
+        .query_row(
+            "SELECT generation FROM current WHERE connector = ?1",
+            [connector],
+            |r| r.get(0),
+        )
+        .optional()
+        .unwrap()
+}
+
+#[test]
+fn a_run_becomes_current_only_when_it_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("roster.db")).unwrap();
+    let first = store.begin_run("jira").unwrap();
+    store
+        .write_page(
+            &first,
+            PageRows::Accounts(&[account("a"), account("b")]),
+            Some("2"),
+        )
+        .unwrap();
+    store
+        .write_page(&first, PageRows::Accounts(&[account("c")]), None)
+        .unwrap();
+    assert_eq!(
+        current(&store, "jira"),
+        None,
+        "not visible before completion"
+    );
+    store.complete_run(&first).unwrap();
+    assert_eq!(current(&store, "jira"), Some(first.generation));
+    assert_eq!(count(&store, "jira", first.generation), 3);
+
+    // A second run that fails leaves the first snapshot in place.
+    let second = store.begin_run("jira").unwrap();
+    assert_eq!(second.generation, first.generation + 1);
+    store
+        .write_page(&second, PageRows::Accounts(&[account("a")]), Some("1"))
+        .unwrap();
+    store.fail_run(&second, "upstream error 500").unwrap();
+    assert_eq!(current(&store, "jira"), Some(first.generation));
+    assert_eq!(
+        store.prune("jira", 100).unwrap(),
+        0,
+        "the current and the resumable generations stay"
+    );
+
+    // Resuming continues the failed run from its checkpoint.
+    let resumed = store.resumable_run("jira").unwrap().unwrap();
+    assert_eq!(resumed.id, second.id);
+    assert_eq!(resumed.status, RunStatus::Running);
+    let checkpoints = store.checkpoints(resumed.id).unwrap();
+    assert_eq!(
+        checkpoints,
+        [Checkpoint {
+            stream: Stream::Accounts,
+            cursor: Some("1".into()),
+            items: 1,
+            pages: 1,
+            done: false
+        }]
+    );
+    store
+        .write_page(&resumed, PageRows::Accounts(&[account("b")]), None)
+        .unwrap();
+    store.complete_run(&resumed).unwrap();
+    assert_eq!(current(&store, "jira"), Some(second.generation));
+    assert_eq!(count(&store, "jira", second.generation), 2);
+    assert_eq!(
+        count(&store, "jira", first.generation),
+        3,
+        "kept until pruned"
+    );
+    // Pruning goes a little at a time, and keeps the current generation.
+    assert_eq!(store.prune("jira", 2).unwrap(), 2);
+    assert_eq!(store.prune("jira", 2).unwrap(), 1);
+    assert_eq!(store.prune("jira", 2).unwrap(), 0);
+    assert_eq!(
+        count(&store, "jira", first.generation),
+        0,
+        "old generation dropped"
+    );
+    assert_eq!(count(&store, "jira", second.generation), 2);
+    assert!(store.resumable_run("jira").unwrap().is_none());
+
+    let runs = store.runs().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0].counts, [(Stream::Accounts, 2)]);
+    assert_eq!(runs[1].status, RunStatus::Completed);
+}
+
+#[test]
+fn a_duplicate_id_fails_the_page_and_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("roster.db")).unwrap();
+    let run = store.begin_run("admin").unwrap();
+    store
+        .write_page(&run, PageRows::Accounts(&[account("a")]), Some("1"))
+        .unwrap();
+    let err = store
+        .write_page(
+            &run,
+            PageRows::Accounts(&[account("b"), account("a")]),
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "connector `admin` reported account `a` twice in its `accounts` stream"
+    );
+    // The page was not half stored, and the checkpoint did not move.
+    assert_eq!(count(&store, "admin", run.generation), 1);
+    assert_eq!(
+        store.checkpoints(run.id).unwrap()[0].cursor.as_deref(),
+        Some("1")
+    );
+}
+
+#[test]
+fn reopening_keeps_everything_and_a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("roster.db");
+    {
+        let mut store = SqliteStore::open(&path).unwrap();
+        let run = store.begin_run("jira").unwrap();
+        store
+            .write_page(&run, PageRows::Accounts(&[account("a")]), None)
+            .unwrap();
+        store.complete_run(&run).unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(current(&store, "jira"), Some(1));
+    store
+        .conn()
+        .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .unwrap();
+    drop(store);
+    let err = SqliteStore::open(&path).unwrap_err();
+    assert!(matches!(err, StoreError::NewerSchema { found, .. } if found == SCHEMA_VERSION + 1));
+}
+
+#[test]
+fn connectors_sync_at_once_through_their_own_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("roster.db");
+    SqliteStore::open(&path).unwrap();
+    let writers: Vec<_> = ["admin", "jira"]
+        .into_iter()
+        .map(|connector| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut store = SqliteStore::open(&path).unwrap();
+                for round in 0..40 {
+                    let run = store.begin_run(connector).unwrap();
+                    let page: Vec<Account> =
+                        (0..20).map(|i| account(&format!("{round}-{i}"))).collect();
+                    store
+                        .write_page(&run, PageRows::Accounts(&page), None)
+                        .unwrap();
+                    store.complete_run(&run).unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().expect("no writer was refused by the other's lock");
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(current(&store, "admin"), Some(40));
+    assert_eq!(current(&store, "jira"), Some(40));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_store_thread_runs_every_job_from_every_handle_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("roster.db");
+    let worker = StoreWorker::spawn(Box::new(SqliteStore::open(&path).unwrap())).unwrap();
+    let writers = ["one", "two", "three"].map(|name| {
+        let store = worker.handle();
+        tokio::spawn(async move {
+            let run = store.call(move |s| s.begin_run(name)).await.unwrap();
+            // Queued without waiting: the thread keeps the order.
+            let page = account("a");
+            let done = run.clone();
+            let written =
+                store.submit(move |s| s.write_page(&run, PageRows::Accounts(&[page]), None));
+            let completed = store.submit(move |s| s.complete_run(&done));
+            written.wait().await.unwrap();
+            completed.wait().await.unwrap();
+        })
+    });
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let store = worker.finish();
+    let runs = store.runs().unwrap();
+    assert_eq!(runs.len(), 3);
+    assert!(runs.iter().all(|r| r.status == RunStatus::Completed));
+}
+
+#[test]
+fn a_resumed_run_still_refuses_an_id_stored_before_the_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("roster.db");
+    let run = {
+        let mut store = SqliteStore::open(&path).unwrap();
+        let run = store.begin_run("jira").unwrap();
+        store
+            .write_page(&run, PageRows::Accounts(&[account("a")]), Some("2"))
+            .unwrap();
+        run
+    };
+    let mut store = SqliteStore::open(&path).unwrap();
+    let err = store
+        .write_page(&run, PageRows::Accounts(&[account("a")]), None)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("reported account `a` twice in its `accounts` stream"),
+        "{err}"
+    );
+    // The refused page left nothing behind; the same id is fine in the
+    // next run.
+    assert_eq!(count(&store, "jira", run.generation), 1);
+    store
+        .write_page(&run, PageRows::Accounts(&[account("b")]), None)
+        .unwrap();
+    store.complete_run(&run).unwrap();
+    let next = store.begin_run("jira").unwrap();
+    store
+        .write_page(&next, PageRows::Accounts(&[account("a")]), None)
+        .unwrap();
+}
+
+#[test]
+fn a_version_1_store_keeps_its_rows_through_the_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("roster.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(schema::V1).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO runs VALUES (1, 'jira', 1, '2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z', 'completed', NULL);
+             INSERT INTO current VALUES ('jira', 1);
+             INSERT INTO accounts VALUES ('jira', 1, 'a', 'a@acme.example', 'A', 'active', 'human', NULL, NULL, '[]', '[]');
+             INSERT INTO licenses VALUES ('jira', 1, 'a', 'jira-software', 'user', 1, NULL);",
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    let version: i64 = store
+        .conn()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    assert_eq!(count(&store, "jira", 1), 1);
+    let mut store = store;
+    let seats = store.product_seats(date!(2026 - 01 - 02)).unwrap();
+    assert_eq!(seats.len(), 1);
+    assert_eq!((seats[0].assigned, seats[0].billable), (1, 1));
+}
+
+/// What one connector reports in a test snapshot.
+#[derive(Default)]
+struct Reported {
+    accounts: Vec<Account>,
+    products: Vec<Product>,
+    licenses: Vec<License>,
+    usage: Vec<Usage>,
+}
+
+/// Syncs `reported` as one completed run of `connector`.
+fn sync(store: &mut SqliteStore, connector: &str, reported: &Reported) {
+    let run = store.begin_run(connector).unwrap();
+    let pages = [
+        PageRows::Accounts(&reported.accounts),
+        PageRows::Products(&reported.products),
+        PageRows::Licenses(&reported.licenses),
+        PageRows::Usage(&reported.usage),
+    ];
+    for page in pages {
+        store.write_page(&run, page, None).unwrap();
+    }
+    store.complete_run(&run).unwrap();
+}
+
+fn with_email(id: &str, email: Option<&str>) -> Account {
+    Account {
+        email: email.map(Into::into),
+        ..account(id)
+    }
+}
+
+fn licence(id: &str, product: &str, billable: bool) -> License {
+    License {
+        account_id: id.into(),
+        product_key: product.into(),
+        role: Some("user".into()),
+        billable,
+        via_group: None,
+    }
+}
+
+fn used(id: &str, product: &str, day: &str) -> Usage {
+    Usage {
+        account_id: id.into(),
+        product_key: Some(product.into()),
+        last_active: Instant::Date(day.into()),
+    }
+}
+
+fn people_of(store: &mut SqliteStore, who: &str) -> BTreeSet<(String, String)> {
+    store
+        .person(who)
+        .unwrap()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| (r.account.connector, r.account.id))
+        .collect()
+}
+
+use std::collections::BTreeSet;
+
+#[test]
+fn accounts_join_into_people_by_id_then_by_email() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("roster.db")).unwrap();
+    let reported = |accounts| Reported {
+        accounts,
+        ..Reported::default()
+    };
+    sync(
+        &mut store,
+        "admin",
+        &reported(vec![with_email("a1", Some("Ana@Acme.example"))]),
+    );
+    sync(
+        &mut store,
+        "jira",
+        &reported(vec![
+            with_email("a1", None),
+            with_email("b2", Some("bo@acme.example")),
+        ]),
+    );
+    sync(
+        &mut store,
+        "trello",
+        &reported(vec![with_email("t9", Some("ana@acme.example"))]),
+    );
+    let ana: BTreeSet<(String, String)> = [("admin", "a1"), ("jira", "a1"), ("trello", "t9")]
+        .map(|(c, id)| (c.to_owned(), id.to_owned()))
+        .into();
+    assert_eq!(people_of(&mut store, "a1"), ana);
+    assert_eq!(people_of(&mut store, "t9"), ana);
+    assert_eq!(people_of(&mut store, "ANA@acme.EXAMPLE"), ana);
+    assert_eq!(
+        people_of(&mut store, "bo@acme.example"),
+        BTreeSet::from([("jira".to_owned(), "b2".to_owned())])
+    );
+    assert!(store.person("nobody@acme.example").unwrap().is_none());
+
+    // A new snapshot without the shared email splits the person again.
+    sync(
+        &mut store,
+        "trello",
+        &reported(vec![with_email("t9", Some("t9@elsewhere.example"))]),
+    );
+    assert_eq!(
+        people_of(&mut store, "t9"),
+        BTreeSet::from([("trello".to_owned(), "t9".to_owned())])
+    );
+}
+
+#[test]
+fn seats_count_people_once_and_take_usage_from_any_connector() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("roster.db")).unwrap();
+    let today = date!(2026 - 11 - 24);
+    sync(
+        &mut store,
+        "admin",
+        &Reported {
+            accounts: vec![account("a"), account("b"), account("c")],
+            licenses: vec![
+                licence("a", "jira-software", true),
+                licence("b", "jira-software", true),
+                licence("c", "jira-software", false),
+            ],
+            usage: vec![
+                used("a", "jira-software", "2026-11-20"),
+                used("b", "jira-software", "2026-07-01"),
+                used("b", "confluence", "2026-11-23"),
+            ],
+            ..Reported::default()
+        },
+    );
+    sync(
+        &mut store,
+        "jira",
+        &Reported {
+            accounts: vec![account("a")],
+            products: vec![Product {
+                key: "jira-software".into(),
+                name: "Jira Software".into(),
+                seats_total: Some(4),
+                seats_used: Some(2),
+                plan: None,
+                granting_groups: vec![],
+            }],
+            licenses: vec![licence("a", "jira-software", true)],
+            ..Reported::default()
+        },
+    );
+    let prices = crate::reports::Prices::from([("jira-software".to_owned(), 10.0)]);
+    let lines = crate::reports::licences(&mut store, &prices, today).unwrap();
+    assert_eq!(
+        lines,
+        [crate::reports::ProductLine {
+            product: "jira-software".into(),
+            name: "Jira Software".into(),
+            seats_bought: Some(4),
+            assigned: 3,
+            billable: 2,
+            active_30: 1,
+            active_90: 1,
+            never_active: 0,
+            utilisation: Some(0.25),
+            monthly_cost: Some(40.0),
+        }]
+    );
+    let idle = store
+        .idle_seats(today - time::Duration::days(30), None)
+        .unwrap();
+    assert_eq!(idle.len(), 1, "{idle:?}");
+    assert_eq!(idle[0].account_id, "b");
+    assert_eq!(idle[0].email.as_deref(), Some("b@acme.example"));
+    assert_eq!(idle[0].last_active, Some(date!(2026 - 07 - 01)));
+    assert!(
+        store
+            .idle_seats(today - time::Duration::days(30), Some("confluence"))
+            .unwrap()
+            .is_empty()
+    );
+    let person = store.person("b").unwrap().unwrap();
+    assert_eq!(person.len(), 1);
+    let held = person[0].licence.as_ref().unwrap();
+    assert_eq!(held.product, "jira-software");
+    assert_eq!(held.last_active, Some(date!(2026 - 07 - 01)));
+}
+
+#[test]
+fn accounts_stream_in_order_through_every_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("roster.db")).unwrap();
+    let mut suspended = with_email("s", Some("Sam@acme.example"));
+    suspended.status = AccountStatus::Suspended;
+    suspended.display_name = Some("Sämi Ärn".into());
+    sync(
+        &mut store,
+        "admin",
+        &Reported {
+            accounts: vec![account("a"), suspended, account("b")],
+            licenses: vec![licence("b", "confluence", true)],
+            ..Reported::default()
+        },
+    );
+    sync(
+        &mut store,
+        "jira",
+        &Reported {
+            accounts: vec![account("a")],
+            ..Reported::default()
+        },
+    );
+    let mut listed = |filter: AccountFilter| {
+        let mut ids = Vec::new();
+        store
+            .each_account(&filter, &mut |a| {
+                ids.push(format!("{}/{}", a.connector, a.id));
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+        ids
+    };
+    assert_eq!(
+        listed(AccountFilter::default()),
+        ["admin/a", "admin/s", "admin/b", "jira/a"]
+    );
+    let only = |f: fn(&mut AccountFilter)| {
+        let mut filter = AccountFilter::default();
+        f(&mut filter);
+        filter
+    };
+    assert_eq!(
+        listed(only(|f| f.connector = Some("jira".into()))),
+        ["jira/a"]
+    );
+    assert_eq!(
+        listed(only(|f| f.status = Some("suspended".into()))),
+        ["admin/s"]
+    );
+    assert_eq!(
+        listed(only(|f| f.product = Some("confluence".into()))),
+        ["admin/b"]
+    );
+    assert_eq!(listed(only(|f| f.search = Some("ÄRN".into()))), ["admin/s"]);
+    assert_eq!(
+        listed(only(|f| f.search = Some("sam@".into()))),
+        ["admin/s"]
+    );
+    let mut first = Vec::new();
+    store
+        .each_account(&AccountFilter::default(), &mut |a| {
+            first.push(a.id);
+            ControlFlow::Break(())
+        })
+        .unwrap();
+    assert_eq!(first, ["a"], "a break stops the stream");
+}

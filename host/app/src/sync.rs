@@ -1,0 +1,307 @@
+//! Sync: drains a connector's streams into the store, one page per call,
+//! checkpointing each page, and refusing the paging mistakes connectors
+//! make most often instead of storing a silently short or doubled list.
+//!
+//! Given several sessions of one connector, a sync reads as many streams
+//! at once, each session taking the next stream left to read; all share
+//! the upstreams' request budgets. Pages go to the store's own thread: a
+//! stream asks for its next page while the previous one is written.
+
+use crate::store::{Checkpoint, PageRows, Pending, Run, StoreError, StoreHandle};
+use roster_sandbox::contract::{Account, License, Product, Stream, Usage};
+use roster_sandbox::{CallError, Session};
+use std::collections::{HashSet, VecDeque};
+use std::sync::Mutex;
+
+/// Why a sync failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// A connector call failed.
+    #[error("connector `{connector}`, stream `{stream}`: {source}")]
+    Call {
+        /// The connector instance.
+        connector: String,
+        /// The stream being read.
+        stream: &'static str,
+        /// The failure.
+        source: CallError,
+    },
+    /// The connector handed back a cursor it had already given: the stream
+    /// would never end.
+    #[error(
+        "connector `{connector}`, stream `{stream}`: the cursor `{cursor}` came back a second time, \
+         so the stream would never end; this is a bug in the connector"
+    )]
+    RepeatedCursor {
+        /// The connector instance.
+        connector: String,
+        /// The stream.
+        stream: &'static str,
+        /// The cursor that repeated.
+        cursor: String,
+    },
+    /// The connector handed back an empty cursor: whether the stream ended
+    /// is ambiguous (an upstream's missing `next` mapped to `""`).
+    #[error(
+        "connector `{connector}`, stream `{stream}`: a page came with an empty cursor; a connector \
+         returns no cursor at the end of a stream; this is a bug in the connector"
+    )]
+    EmptyCursor {
+        /// The connector instance.
+        connector: String,
+        /// The stream.
+        stream: &'static str,
+    },
+    /// The store refused (a duplicate id, or SQLite failed).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Progress of a sync, for a progress bar or a log line.
+pub trait Progress: Send + Sync {
+    /// A page of `stream` was stored; `items` so far in this run.
+    fn page(&self, connector: &str, stream: Stream, items: u64);
+    /// `stream` is complete with `items`.
+    fn done(&self, connector: &str, stream: Stream, items: u64);
+}
+
+/// Progress that reports nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Silent;
+
+impl Progress for Silent {
+    fn page(&self, _: &str, _: Stream, _: u64) {}
+    fn done(&self, _: &str, _: Stream, _: u64) {}
+}
+
+/// What a completed sync stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Synced {
+    /// The run, completed.
+    pub run: Run,
+    /// Whether it continued an earlier run.
+    pub resumed: bool,
+}
+
+/// The streams a sync reads from a session: those its manifest declares.
+pub fn streams_of(session: &Session) -> Vec<Stream> {
+    let declared = &session.manifest().raw().capabilities.streams;
+    Stream::ALL
+        .into_iter()
+        .filter(|s| declared.contains(s))
+        .collect()
+}
+
+/// Syncs connector instance `name` into `store` through `sessions` (of
+/// that connector; as many streams are read at once as there are
+/// sessions): a new run, or with `resume` the last unfinished one from its
+/// checkpoints. The run becomes current only if every stream completes; on
+/// failure it is marked failed and stays resumable.
+pub async fn sync(
+    store: &StoreHandle,
+    sessions: &mut [Session],
+    name: &str,
+    resume: bool,
+    progress: &dyn Progress,
+) -> Result<Synced, SyncError> {
+    let connector = name.to_owned();
+    let earlier = if resume {
+        store.call(move |s| s.resumable_run(&connector)).await?
+    } else {
+        None
+    };
+    let resumed = earlier.is_some();
+    let run = match earlier {
+        Some(run) => run,
+        None => {
+            let connector = name.to_owned();
+            store.call(move |s| s.begin_run(&connector)).await?
+        }
+    };
+    let drained = futures::future::try_join(
+        drain_all(store, sessions, &run, progress),
+        prune(store, name),
+    );
+    match drained.await {
+        Ok(((), ())) => {
+            let done = run.clone();
+            let run = store
+                .call(move |s| {
+                    s.complete_run(&done)?;
+                    Ok(s.run(done.id)?.unwrap_or(done))
+                })
+                .await?;
+            Ok(Synced { run, resumed })
+        }
+        Err(e) => {
+            let (failed, message) = (run.clone(), e.to_string());
+            if let Err(store_error) = store.call(move |s| s.fail_run(&failed, &message)).await {
+                tracing::error!(
+                    "could not record the failure of run {}: {store_error}",
+                    run.id
+                );
+            }
+            Err(e)
+        }
+    }
+}
+
+async fn drain_all(
+    store: &StoreHandle,
+    sessions: &mut [Session],
+    run: &Run,
+    progress: &dyn Progress,
+) -> Result<(), SyncError> {
+    let Some(streams) = sessions.first().map(streams_of) else {
+        return Ok(());
+    };
+    let id = run.id;
+    let checkpoints = &store.call(move |s| s.checkpoints(id)).await?;
+    let pending: VecDeque<Stream> = streams
+        .into_iter()
+        .filter(|s| !checkpoints.iter().any(|c| c.stream == *s && c.done))
+        .collect();
+    let pending = Mutex::new(pending);
+    let next_stream = || {
+        pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop_front()
+    };
+    let readers = sessions.iter_mut().map(|session| async move {
+        while let Some(stream) = next_stream() {
+            let checkpoint = checkpoints.iter().find(|c| c.stream == stream);
+            drain(store, session, run, stream, checkpoint, progress).await?;
+        }
+        Ok::<_, SyncError>(())
+    });
+    futures::future::try_join_all(readers).await?;
+    Ok(())
+}
+
+/// Rows deleted per job when pruning, small enough for page writes to
+/// slip in between.
+const PRUNE_ROWS: usize = 2_000;
+
+/// Deletes the generations `connector` no longer needs (the one the last
+/// completed run replaced), a little at a time while its streams are read.
+async fn prune(store: &StoreHandle, connector: &str) -> Result<(), SyncError> {
+    loop {
+        let connector = connector.to_owned();
+        if store.call(move |s| s.prune(&connector, PRUNE_ROWS)).await? == 0 {
+            return Ok(());
+        }
+    }
+}
+
+/// Reads `stream` to its end, from `checkpoint` if there is one.
+async fn drain(
+    store: &StoreHandle,
+    session: &mut Session,
+    run: &Run,
+    stream: Stream,
+    checkpoint: Option<&Checkpoint>,
+    progress: &dyn Progress,
+) -> Result<(), SyncError> {
+    let mut cursor = checkpoint.and_then(|c| c.cursor.clone());
+    let mut items = checkpoint.map_or(0, |c| c.items);
+    let mut seen: HashSet<String> = cursor.iter().cloned().collect();
+    let call_error = |source| SyncError::Call {
+        connector: run.connector.clone(),
+        stream: stream.as_str(),
+        source,
+    };
+    // The previous page, being written while the next is read.
+    let mut writing: Option<Pending<()>> = None;
+    loop {
+        // Each page is checked before it is stored, so that a bad cursor
+        // never becomes a checkpoint.
+        let (rows, next) = match stream {
+            Stream::Products => {
+                let products = session.products().await.map_err(call_error)?;
+                (Rows::Products(products), None)
+            }
+            Stream::Accounts => {
+                let page = session
+                    .accounts(cursor.as_deref())
+                    .await
+                    .map_err(call_error)?;
+                (Rows::Accounts(page.items), page.next_cursor)
+            }
+            Stream::Licenses => {
+                let page = session
+                    .licenses(cursor.as_deref())
+                    .await
+                    .map_err(call_error)?;
+                (Rows::Licenses(page.items), page.next_cursor)
+            }
+            Stream::Usage => {
+                let page = session.usage(cursor.as_deref()).await.map_err(call_error)?;
+                (Rows::Usage(page.items), page.next_cursor)
+            }
+        };
+        if let Some(next) = &next {
+            check_cursor(run, stream, &mut seen, next)?;
+        }
+        if let Some(previous) = writing.take() {
+            previous.wait().await?;
+        }
+        items += rows.as_page().len() as u64;
+        let (page_run, page_next) = (run.clone(), next.clone());
+        writing = Some(
+            store.submit(move |s| s.write_page(&page_run, rows.as_page(), page_next.as_deref())),
+        );
+        progress.page(&run.connector, stream, items);
+        match next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    if let Some(last) = writing {
+        last.wait().await?;
+    }
+    progress.done(&run.connector, stream, items);
+    Ok(())
+}
+
+/// A page's rows, owned.
+enum Rows {
+    Accounts(Vec<Account>),
+    Products(Vec<Product>),
+    Licenses(Vec<License>),
+    Usage(Vec<Usage>),
+}
+
+impl Rows {
+    fn as_page(&self) -> PageRows<'_> {
+        match self {
+            Rows::Accounts(v) => PageRows::Accounts(v),
+            Rows::Products(v) => PageRows::Products(v),
+            Rows::Licenses(v) => PageRows::Licenses(v),
+            Rows::Usage(v) => PageRows::Usage(v),
+        }
+    }
+}
+
+/// Refuses an empty cursor and a cursor already handed back in this run.
+fn check_cursor(
+    run: &Run,
+    stream: Stream,
+    seen: &mut HashSet<String>,
+    next: &str,
+) -> Result<(), SyncError> {
+    if next.is_empty() {
+        return Err(SyncError::EmptyCursor {
+            connector: run.connector.clone(),
+            stream: stream.as_str(),
+        });
+    }
+    if !seen.insert(next.to_owned()) {
+        return Err(SyncError::RepeatedCursor {
+            connector: run.connector.clone(),
+            stream: stream.as_str(),
+            cursor: next.to_owned(),
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,268 @@
+//! The `roster` binary end to end: configs that are wrong in each way an
+//! operator gets them wrong, and syncs against the Atlassian simulator that
+//! survive `kill -9`.
+
+use atlassian_sim::{Behaviour, SimOptions, Simulator};
+use roster_app::store::sqlite::SqliteStore;
+use roster_app::store::{RunStatus, Store};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// `roster args…` in `dir`, with a component cache of its own.
+fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_roster"));
+    command
+        .current_dir(dir)
+        .args(args)
+        .env("XDG_CACHE_HOME", dir.join("cache"))
+        .env_remove("ROSTER_LOG");
+    command
+}
+
+fn roster(dir: &Path, args: &[&str]) -> Output {
+    command(dir, args).output().expect("roster runs")
+}
+
+/// `roster args…` with the simulator's Jira token where
+/// [`jira_config`] looks for it.
+fn roster_for(sim: &Simulator, dir: &Path, args: &[&str]) -> Output {
+    command(dir, args)
+        .env("TEST_JIRA_TOKEN", &sim.credentials().admin_api_token)
+        .output()
+        .expect("roster runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+async fn simulator(people: usize) -> Simulator {
+    Simulator::start(SimOptions {
+        seed: 4,
+        people,
+        ..SimOptions::default()
+    })
+    .await
+    .expect("the simulator starts")
+}
+
+/// A `roster.toml` with one Jira instance against `sim`; `extra` lines go
+/// into its config table.
+fn jira_config(sim: &Simulator, extra: &str) -> String {
+    let c = sim.credentials();
+    format!(
+        "[store]\npath = \"roster.db\"\n[network]\nallow_private = true\n\n\
+         [connectors.jira]\ncomponent = \"jira\"\n\
+         [connectors.jira.config]\nsite = \"{}\"\nemail = \"{}\"\napi_token = {{ env = \"TEST_JIRA_TOKEN\" }}\n\
+         base_url = \"{}\"\n{extra}",
+        c.site,
+        c.admin_email,
+        sim.urls().site
+    )
+}
+
+fn write(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("roster.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[tokio::test]
+async fn bad_configs_are_clear_and_exit_with_2() {
+    let sim = simulator(10).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cases: Vec<(String, &str)> = vec![
+        (
+            jira_config(&sim, "").replace("site = ", "# site = "),
+            "connector `jira`: config: `site`: is required",
+        ),
+        (
+            jira_config(&sim, "").replace("email = \"", "email = 42 # \""),
+            "connector `jira`: config: `email`",
+        ),
+        (
+            jira_config(&sim, "").replace("component = \"jira\"", "component = \"jirra\""),
+            "connector `jira`: component: `jirra` is neither a built-in connector",
+        ),
+        (
+            jira_config(&sim, "").replace("TEST_JIRA_TOKEN", "NOT_SET_ANYWHERE"),
+            "connector `jira`: config.api_token: the environment variable `NOT_SET_ANYWHERE` is not set",
+        ),
+        (
+            jira_config(&sim, "").replace(
+                "component = \"jira\"",
+                &format!("component = \"jira\"\nsha256 = \"{}\"", "0".repeat(64)),
+            ),
+            "connector `jira`: sha256: the component's SHA-256 is",
+        ),
+    ];
+    for (config, expected) in cases {
+        write(dir.path(), &config);
+        let out = roster_for(&sim, dir.path(), &["check"]);
+        let said = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{expected}\n{said}");
+        assert!(said.contains("roster.toml"), "names the file: {said}");
+        assert!(said.contains(expected), "expected `{expected}` in:\n{said}");
+    }
+    let out = roster(dir.path(), &["--config", "missing.toml", "sync"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("missing.toml: no such file"),
+        "{}",
+        text(&out)
+    );
+}
+
+/// Accounts Jira lists for the simulated org.
+fn jira_accounts(sim: &Simulator) -> usize {
+    sim.org().people.len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_sync_keeps_the_previous_snapshot_and_resume_completes_it() {
+    let sim = simulator(3_000).await;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &jira_config(&sim, ""));
+    let run = |args: &[&str]| roster_for(&sim, dir.path(), args);
+    let first = run(&["sync"]);
+    assert!(first.status.success(), "{}", text(&first));
+    let accounts = || {
+        let out = run(&["accounts", "--format", "json"]);
+        assert!(out.status.success(), "{}", text(&out));
+        let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        rows.as_array().unwrap().len()
+    };
+    assert_eq!(accounts(), jira_accounts(&sim));
+
+    // A slow upstream, then kill -9 once the second run has stored pages.
+    sim.set_behaviour(Behaviour {
+        latency: Duration::from_millis(20),
+        ..Behaviour::default()
+    });
+    let mut child = command(dir.path(), &["sync"])
+        .env("TEST_JIRA_TOKEN", &sim.credentials().admin_api_token)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let store_path = dir.path().join("roster.db");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "the second run never stored a page"
+        );
+        let store = SqliteStore::open(&store_path).unwrap();
+        let runs = store.runs().unwrap();
+        if runs.len() == 2 && runs[0].counts.iter().any(|(_, n)| *n > 0) {
+            break;
+        }
+        drop(store);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let store = SqliteStore::open(&store_path).unwrap();
+    assert_eq!(store.runs().unwrap()[0].status, RunStatus::Running);
+    drop(store);
+    assert_eq!(
+        accounts(),
+        jira_accounts(&sim),
+        "the previous snapshot is intact"
+    );
+
+    // Resume continues where the killed run stopped, and completes.
+    sim.set_behaviour(Behaviour::default());
+    sim.clear_requests();
+    let resumed = run(&["sync", "--resume"]);
+    assert!(resumed.status.success(), "{}", text(&resumed));
+    assert!(
+        text(&resumed).contains("resumed and completed"),
+        "{}",
+        text(&resumed)
+    );
+    let store = SqliteStore::open(&store_path).unwrap();
+    let runs = store.runs().unwrap();
+    assert_eq!(runs.len(), 2, "the killed run was continued, not restarted");
+    assert_eq!(runs[0].status, RunStatus::Completed);
+    drop(store);
+    assert_eq!(accounts(), jira_accounts(&sim));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_at_once_trades_time_for_requests() {
+    let sim = simulator(2_000).await;
+    let dir = tempfile::tempdir().unwrap();
+    let sync = |config: String| {
+        write(dir.path(), &config);
+        sim.clear_requests();
+        let out = roster_for(&sim, dir.path(), &["sync"]);
+        assert!(out.status.success(), "{}", text(&out));
+        let membership_reads = sim
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/group/member"))
+            .count();
+        (text(&out), membership_reads)
+    };
+    // By default each stream has a session, and each session reads the
+    // memberships it needs (licences only the role groups'); one stream at
+    // a time reads them once.
+    let (all_at_once, parallel_reads) = sync(jira_config(&sim, ""));
+    let one_session = jira_config(&sim, "").replace(
+        "component = \"jira\"\n",
+        "component = \"jira\"\nstreams_at_once = 1\n",
+    );
+    let (one_at_a_time, serial_reads) = sync(one_session);
+    assert!(serial_reads > 0);
+    assert!(
+        serial_reads < parallel_reads && parallel_reads < 2 * serial_reads,
+        "{serial_reads} one at a time, {parallel_reads} at once"
+    );
+    let counts = |out: &str| {
+        out.lines()
+            .find(|l| l.starts_with("jira: completed"))
+            .and_then(|l| l.split_once('('))
+            .map(|(_, counts)| counts.to_owned())
+    };
+    assert_eq!(counts(&all_at_once), counts(&one_at_a_time));
+    assert!(counts(&all_at_once).is_some(), "{all_at_once}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_deletes_the_snapshot_before_the_current_one() {
+    let sim = simulator(500).await;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &jira_config(&sim, ""));
+    let people = jira_accounts(&sim) as i64;
+    let mut generations = Vec::new();
+    for _ in 0..3 {
+        let out = roster_for(&sim, dir.path(), &["sync"]);
+        assert!(out.status.success(), "{}", text(&out));
+        let conn = rusqlite::Connection::open(dir.path().join("roster.db")).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT generation, COUNT(*) FROM accounts GROUP BY generation")
+            .unwrap();
+        let rows: Vec<(i64, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        generations.push(rows);
+    }
+    // The snapshot a sync replaces stays until the next sync, which deletes
+    // it while it reads.
+    assert_eq!(
+        generations,
+        [
+            vec![(1, people)],
+            vec![(1, people), (2, people)],
+            vec![(2, people), (3, people)],
+        ]
+    );
+}

@@ -1,0 +1,118 @@
+//! What a guest says: its `log` messages and its stdout and stderr lines,
+//! into the host's log under one budget per call.
+
+use crate::limits::Limits;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::task::{Context, Poll};
+use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
+
+/// The log lines one call may still write, shared by the `log` import and
+/// the guest's output streams.
+#[derive(Debug, Clone)]
+pub(crate) struct LogBudget {
+    used: Arc<AtomicU32>,
+    limits: Limits,
+}
+
+impl LogBudget {
+    pub(crate) fn new(limits: Limits) -> Self {
+        LogBudget {
+            used: Arc::new(AtomicU32::new(0)),
+            limits,
+        }
+    }
+
+    /// Starts a new call's budget.
+    pub(crate) fn reset(&self) {
+        self.used.store(0, Ordering::Relaxed);
+    }
+
+    /// `None` once the call's budget is spent (a notice is logged the first
+    /// time), else the message cut to the length limit.
+    pub(crate) fn take(&self, message: &str) -> Option<String> {
+        let n = self.used.fetch_add(1, Ordering::Relaxed);
+        let per_call = self.limits.log_lines_per_call;
+        if n == per_call {
+            tracing::warn!(target: "roster::connector", "log limit of {per_call} lines per call reached; dropping the rest");
+        }
+        if n >= per_call {
+            return None;
+        }
+        let mut end = message.len().min(self.limits.log_line_bytes);
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        Some(message[..end].to_owned())
+    }
+}
+
+/// Guest stdout or stderr, line by line into the log.
+#[derive(Clone)]
+pub(crate) struct GuestOutput {
+    pub(crate) connector: Arc<str>,
+    pub(crate) stream: &'static str,
+    pub(crate) budget: LogBudget,
+}
+
+impl IsTerminal for GuestOutput {
+    fn is_terminal(&self) -> bool {
+        false
+    }
+}
+
+impl StdoutStream for GuestOutput {
+    fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
+        Box::new(LineWriter {
+            out: self.clone(),
+            buffer: Vec::new(),
+        })
+    }
+}
+
+/// Splits what a guest writes into lines, each one log message.
+struct LineWriter {
+    out: GuestOutput,
+    buffer: Vec<u8>,
+}
+
+impl LineWriter {
+    fn emit(&mut self, line: &[u8]) {
+        let text = String::from_utf8_lossy(line);
+        if let Some(text) = self.out.budget.take(text.trim_end()) {
+            tracing::info!(target: "roster::connector", connector = &*self.out.connector, stream = self.out.stream, "{text}");
+        }
+    }
+}
+
+impl tokio::io::AsyncWrite for LineWriter {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        self.buffer.extend_from_slice(data);
+        while let Some(i) = self.buffer.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.buffer.drain(..=i).collect();
+            self.emit(&line);
+        }
+        if self.buffer.len() > self.out.budget.limits.log_line_bytes {
+            let line = std::mem::take(&mut self.buffer);
+            self.emit(&line);
+        }
+        Poll::Ready(Ok(data.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        if !self.buffer.is_empty() {
+            let line = std::mem::take(&mut self.buffer);
+            self.emit(&line);
+        }
+        Poll::Ready(Ok(()))
+    }
+}

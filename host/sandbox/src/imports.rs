@@ -1,0 +1,156 @@
+//! The host side of the Roster imports: what a connector instance's
+//! `http.send`, `http.send-all` and `log` calls do, and the per-instance
+//! state they work on.
+
+use crate::contract::{
+    HttpError, Level, Method, Request, Response, World, http_import, log_import,
+};
+use crate::guest_log::{GuestOutput, LogBudget};
+use crate::http::{Gateway, SessionHttp, method_name};
+use crate::limits::{Limits, MemoryLimiter};
+use futures::future::join_all;
+use std::sync::Arc;
+use wasmtime::component::{HasSelf, Linker, ResourceTable};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+/// The store data of a connector instance.
+pub struct State {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub(crate) memory: MemoryLimiter,
+    gateway: Arc<Gateway>,
+    http: Arc<SessionHttp>,
+    pub(crate) connector: Arc<str>,
+    limits: Limits,
+    /// Requests made by the current call.
+    requests: u32,
+    /// Whether the current call is a dry run.
+    dry_run: bool,
+    log: LogBudget,
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl State {
+    /// The state of a new instance labelled `connector` in the logs,
+    /// sending through `gateway` under `http`'s policy.
+    pub(crate) fn new(
+        limits: Limits,
+        gateway: Arc<Gateway>,
+        http: SessionHttp,
+        connector: Arc<str>,
+    ) -> Self {
+        let log = LogBudget::new(limits);
+        let output = |stream: &'static str| GuestOutput {
+            connector: connector.clone(),
+            stream,
+            budget: log.clone(),
+        };
+        // WASI p2 granting nothing: no preopened directories, no
+        // environment, no arguments, sockets denied. Output goes to the log.
+        let wasi = WasiCtx::builder()
+            .stdout(output("stdout"))
+            .stderr(output("stderr"))
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
+        State {
+            wasi,
+            table: ResourceTable::new(),
+            memory: MemoryLimiter::new(limits.memory_bytes),
+            gateway,
+            http: Arc::new(http),
+            connector,
+            limits,
+            requests: 0,
+            dry_run: false,
+            log,
+        }
+    }
+
+    /// Resets the per-call budgets before a call; `dry_run` as the call asks.
+    pub(crate) fn begin_call(&mut self, dry_run: bool) {
+        self.requests = 0;
+        self.dry_run = dry_run;
+        self.log.reset();
+    }
+
+    /// Ends the call's dry run, if it was one.
+    pub(crate) fn end_call(&mut self) {
+        self.dry_run = false;
+    }
+
+    /// Counts a request against the call's limit and applies the dry-run
+    /// guard.
+    fn admit(&mut self, request: &Request) -> Result<(), HttpError> {
+        if self.requests >= self.limits.requests_per_call {
+            return Err(HttpError::RequestLimit(self.limits.requests_per_call));
+        }
+        self.requests += 1;
+        if self.dry_run && !matches!(request.method, Method::Get | Method::Head) {
+            return Err(HttpError::DryRun(format!(
+                "{} {}",
+                method_name(request.method),
+                self.http.redactor.text(&request.url)
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl http_import::Host for State {
+    async fn send(&mut self, request: Request) -> Result<Response, HttpError> {
+        self.admit(&request)?;
+        self.gateway.send(&self.http, request).await
+    }
+
+    async fn send_all(&mut self, requests: Vec<Request>) -> Vec<Result<Response, HttpError>> {
+        let admitted: Vec<Result<Request, HttpError>> = requests
+            .into_iter()
+            .map(|r| self.admit(&r).map(|()| r))
+            .collect();
+        let (gateway, http) = (&self.gateway, &self.http);
+        join_all(admitted.into_iter().map(|r| async move {
+            match r {
+                Ok(request) => gateway.send(http, request).await,
+                Err(e) => Err(e),
+            }
+        }))
+        .await
+    }
+}
+
+impl log_import::Host for State {
+    async fn log(&mut self, level: Level, message: String) {
+        let Some(message) = self.log.take(&message) else {
+            return;
+        };
+        let message = self.http.redactor.text(&message);
+        let connector = &*self.connector;
+        match level {
+            Level::Trace => tracing::trace!(target: "roster::connector", connector, "{message}"),
+            Level::Debug => tracing::debug!(target: "roster::connector", connector, "{message}"),
+            Level::Info => tracing::info!(target: "roster::connector", connector, "{message}"),
+            Level::Warn => tracing::warn!(target: "roster::connector", connector, "{message}"),
+            Level::Error => tracing::error!(target: "roster::connector", connector, "{message}"),
+        }
+    }
+}
+
+impl crate::contract::v0_1_0::roster::connector::types::Host for State {}
+
+/// Links WASI p2 (granting nothing; see [`State::new`]) and the Roster
+/// imports (`http`, `log`, `types`).
+pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> anyhow::Result<()> {
+    wasmtime_wasi::p2::add_to_linker_async(linker)?;
+    World::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
+    Ok(())
+}

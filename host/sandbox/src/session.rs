@@ -1,0 +1,251 @@
+//! Sessions: one sandboxed instance per open connector config, each call
+//! under the runtime's [`Limits`](crate::Limits), and an instance discarded after any
+//! failure that is not the connector's own error.
+
+use crate::contract::{
+    AccountPage, Action, CheckReport, ConnectorError, ConnectorManifest, LicensePage, Outcome,
+    Product, UsagePage, World, WorldPre,
+};
+use crate::imports::State;
+use crate::limits::deadline_ticks;
+use crate::manifest::Manifest;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+use wasmtime::component::ResourceAny;
+use wasmtime::{Engine, Store, Trap};
+
+/// Why a call did not return the connector's answer.
+#[derive(Debug)]
+pub enum CallError {
+    /// The connector returned an error.
+    Connector(ConnectorError),
+    /// The call ran past its deadline and was stopped.
+    Deadline(Duration),
+    /// The instance tried to grow its memory past the limit.
+    MemoryLimit(usize),
+    /// The connector trapped (a panic, an invalid operation).
+    Trap(String),
+    /// An earlier failure discarded this session's instance.
+    Discarded,
+}
+
+impl fmt::Display for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallError::Connector(e) => f.write_str(&crate::contract::explain(e)),
+            CallError::Deadline(d) => {
+                write!(
+                    f,
+                    "the connector ran past its {} s deadline and was stopped",
+                    d.as_secs_f64()
+                )
+            }
+            CallError::MemoryLimit(n) => {
+                write!(
+                    f,
+                    "the connector exceeded its memory limit of {} MiB and was stopped",
+                    n >> 20
+                )
+            }
+            CallError::Trap(m) => write!(f, "the connector crashed: {m}"),
+            CallError::Discarded => {
+                write!(
+                    f,
+                    "this session was discarded after an earlier failure; open a new one"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for CallError {}
+
+/// A store for a new instance, with the memory cap and epoch deadline in
+/// force.
+pub(crate) fn new_store(engine: &Engine, state: State) -> Store<State> {
+    let mut store = Store::new(engine, state);
+    store.limiter(|s| &mut s.memory);
+    store.epoch_deadline_trap();
+    store
+}
+
+/// Instantiates a fresh instance with no network and asks for its manifest.
+pub(crate) async fn describe(
+    mut store: Store<State>,
+    pre: &WorldPre<State>,
+    deadline: Duration,
+) -> Result<ConnectorManifest, CallError> {
+    store.set_epoch_deadline(deadline_ticks(deadline));
+    let call = async {
+        let world = pre.instantiate_async(&mut store).await?;
+        world.roster_connector_api().call_manifest(&mut store).await
+    };
+    let result = tokio::time::timeout(deadline, call).await;
+    classify(&store, deadline, result)
+}
+
+/// Maps the result of a guest call (timeout, trap or value) to a `CallError`.
+fn classify<T>(
+    store: &Store<State>,
+    deadline: Duration,
+    result: Result<wasmtime::Result<T>, tokio::time::error::Elapsed>,
+) -> Result<T, CallError> {
+    match result {
+        Err(_) => Err(CallError::Deadline(deadline)),
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => {
+            if store.data().memory.hit {
+                return Err(CallError::MemoryLimit(store.data().memory.max));
+            }
+            match e.downcast_ref::<Trap>() {
+                Some(Trap::Interrupt) => Err(CallError::Deadline(deadline)),
+                _ => Err(CallError::Trap(format!("{e:#}"))),
+            }
+        }
+    }
+}
+
+/// An open session of a connector: a sandboxed instance holding the
+/// connector's session resource.
+///
+/// Every call runs under the runtime's [`Limits`](crate::Limits). A call that traps, runs
+/// out of time or memory discards the instance: later calls return
+/// [`CallError::Discarded`], and the caller may open a new session and
+/// continue from its last cursor.
+pub struct Session {
+    store: Store<State>,
+    world: World,
+    handle: Option<ResourceAny>,
+    deadline: Duration,
+    manifest: Arc<Manifest>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("connector", &self.manifest.raw().id)
+            .field("open", &self.handle.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs one method of the guest's session resource under the call limits.
+macro_rules! session_call {
+    ($self:ident, $dry_run:expr, |$api:ident, $store:ident, $handle:ident| $call:expr) => {{
+        let $handle = $self.begin($dry_run)?;
+        let deadline = $self.deadline;
+        let result = {
+            let $api = $self.world.roster_connector_api().session();
+            let $store = &mut $self.store;
+            tokio::time::timeout(deadline, $call).await
+        };
+        $self.finish(result)
+    }};
+}
+
+impl Session {
+    /// Instantiates `pre` in `store` and opens the connector's session with
+    /// `config` (the connector's view of it, as JSON text).
+    pub(crate) async fn open(
+        mut store: Store<State>,
+        pre: &WorldPre<State>,
+        config: &str,
+        deadline: Duration,
+        manifest: Arc<Manifest>,
+    ) -> Result<Session, CallError> {
+        store.set_epoch_deadline(deadline_ticks(deadline));
+        let opened = tokio::time::timeout(deadline, async {
+            let world = pre.instantiate_async(&mut store).await?;
+            let handle = world
+                .roster_connector_api()
+                .session()
+                .call_open(&mut store, config)
+                .await?;
+            Ok((world, handle))
+        })
+        .await;
+        let (world, handle) = classify(&store, deadline, opened)?;
+        let handle = handle.map_err(CallError::Connector)?;
+        Ok(Session {
+            store,
+            world,
+            handle: Some(handle),
+            deadline,
+            manifest,
+        })
+    }
+
+    /// The connector's manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// Proves the config works and reports what it enables.
+    pub async fn check(&mut self) -> Result<CheckReport, CallError> {
+        session_call!(self, false, |api, store, h| api.call_check(store, h))
+    }
+
+    /// One page of accounts from `cursor` (none: the first).
+    pub async fn accounts(&mut self, cursor: Option<&str>) -> Result<AccountPage, CallError> {
+        session_call!(self, false, |api, store, h| api
+            .call_accounts(store, h, cursor))
+    }
+
+    /// The products with their seats.
+    pub async fn products(&mut self) -> Result<Vec<Product>, CallError> {
+        session_call!(self, false, |api, store, h| api.call_products(store, h))
+    }
+
+    /// One page of licences.
+    pub async fn licenses(&mut self, cursor: Option<&str>) -> Result<LicensePage, CallError> {
+        session_call!(self, false, |api, store, h| api
+            .call_licenses(store, h, cursor))
+    }
+
+    /// One page of usage.
+    pub async fn usage(&mut self, cursor: Option<&str>) -> Result<UsagePage, CallError> {
+        session_call!(self, false, |api, store, h| api
+            .call_usage(store, h, cursor))
+    }
+
+    /// Carries out (or with `dry_run`, plans) a provisioning action. In a
+    /// dry run the host refuses every request but GET and HEAD.
+    pub async fn provision(
+        &mut self,
+        action: &Action,
+        dry_run: bool,
+    ) -> Result<Outcome, CallError> {
+        session_call!(self, dry_run, |api, store, h| api
+            .call_provision(store, h, action, dry_run))
+    }
+
+    /// Resets the per-call state; fails if the instance was discarded.
+    fn begin(&mut self, dry_run: bool) -> Result<ResourceAny, CallError> {
+        let handle = self.handle.ok_or(CallError::Discarded)?;
+        self.store.data_mut().begin_call(dry_run);
+        self.store.set_epoch_deadline(deadline_ticks(self.deadline));
+        Ok(handle)
+    }
+
+    /// Turns a guest call's result into the API's, discarding the instance
+    /// on any failure that is not the connector's own error value.
+    fn finish<T>(
+        &mut self,
+        result: Result<wasmtime::Result<Result<T, ConnectorError>>, tokio::time::error::Elapsed>,
+    ) -> Result<T, CallError> {
+        self.store.data_mut().end_call();
+        match classify(&self.store, self.deadline, result) {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(CallError::Connector(e)),
+            Err(e) => {
+                tracing::warn!(
+                    connector = &*self.store.data().connector,
+                    "discarding the instance: {e}"
+                );
+                self.handle = None;
+                Err(e)
+            }
+        }
+    }
+}
