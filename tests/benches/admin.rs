@@ -50,14 +50,11 @@ async fn main() {
         ..Behaviour::default()
     };
     let sim = harness::simulator(PEOPLE, 1, behaviour).await;
-    let creds = sim.credentials().clone();
     let runtime = harness::runtime(CONCURRENCY);
     let connector = harness::connector(&runtime, "atlassian-admin").await;
-    let config = serde_json::json!({
-        "org_id": creds.org_id,
-        "api_key": creds.org_api_key,
-        "base_url": sim.urls().admin,
-    });
+    let config = sim
+        .connector_config("atlassian-admin")
+        .expect("the simulator configures the admin connector");
     let mut session = harness::open(&runtime, &connector, &config).await;
     println!(
         "atlassian-admin: {PEOPLE} people, {CONCURRENCY} requests in flight, {} ms latency",

@@ -18,15 +18,18 @@ const PEOPLE: usize = 10_000;
 /// Requests in flight per upstream, as the host's default budget.
 const CONCURRENCY: usize = 8;
 
-async fn open(sim: &Simulator, email: &str, token: &str) -> Session {
+/// A session as the user with this email and API token (the site admin's
+/// when none).
+async fn open(sim: &Simulator, user: Option<(&str, &str)>) -> Session {
     let runtime = harness::runtime(CONCURRENCY);
     let connector = harness::connector(&runtime, "jira").await;
-    let config = serde_json::json!({
-        "site": sim.credentials().site,
-        "email": email,
-        "api_token": token,
-        "base_url": sim.urls().site,
-    });
+    let mut config = sim
+        .connector_config("jira")
+        .expect("the simulator configures the Jira connector");
+    if let Some((email, token)) = user {
+        config["email"] = email.into();
+        config["api_token"] = token.into();
+    }
     harness::open(&runtime, &connector, &config).await
 }
 
@@ -50,7 +53,7 @@ async fn main() {
     let creds = sim.credentials().clone();
     println!("jira: {PEOPLE} accounts, {CONCURRENCY} requests in flight");
 
-    let mut admin = open(&sim, &creds.admin_email, &creds.admin_api_token).await;
+    let mut admin = open(&sim, None).await;
     let whole = Instant::now();
     sim.clear_requests();
     let mut total = 0;
@@ -84,7 +87,7 @@ async fn main() {
         ""
     );
 
-    let mut fresh = open(&sim, &creds.admin_email, &creds.admin_api_token).await;
+    let mut fresh = open(&sim, None).await;
     measure(&sim, "licences alone (fresh session)", async {
         harness::licenses(&mut fresh)
             .await
@@ -94,7 +97,7 @@ async fn main() {
     })
     .await;
 
-    let mut user = open(&sim, &creds.user_email, &creds.user_api_token).await;
+    let mut user = open(&sim, Some((&creds.user_email, &creds.user_api_token))).await;
     measure(&sim, "accounts (ordinary user, user by user)", async {
         harness::accounts(&mut user)
             .await

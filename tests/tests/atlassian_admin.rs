@@ -19,12 +19,8 @@ use time::format_description::well_known::Rfc3339;
 
 /// The organisation's config with the unscoped key.
 fn config(sim: &Simulator) -> Value {
-    let creds = sim.credentials();
-    json!({
-        "org_id": creds.org_id,
-        "api_key": creds.org_api_key,
-        "base_url": sim.urls().admin,
-    })
+    sim.connector_config("atlassian-admin")
+        .expect("the simulator configures the admin connector")
 }
 
 /// The config with SCIM as well.

@@ -21,12 +21,12 @@ const PAGE_SIZE: usize = 100;
 
 /// The config for the simulated site with these credentials.
 fn config(sim: &Simulator, email: &str, token: &str) -> Value {
-    json!({
-        "site": sim.credentials().site,
-        "email": email,
-        "api_token": token,
-        "base_url": sim.urls().site,
-    })
+    let mut config = sim
+        .connector_config("jira")
+        .expect("the simulator configures the Jira connector");
+    config["email"] = json!(email);
+    config["api_token"] = json!(token);
+    config
 }
 
 /// A session as the site admin.

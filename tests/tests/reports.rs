@@ -8,25 +8,20 @@ use roster_app::store::sqlite::SqliteStore;
 use roster_app::store::{RunStatus, StoreHandle, StoreWorker};
 use roster_app::sync::{self, Silent};
 use roster_tests::harness::{self, NOW};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::ControlFlow;
 use time::{Date, Duration};
 
-/// Each built-in connector this test knows how to configure against the
-/// simulator. A built-in it does not know fails the test, so that a new
-/// connector gets its config here.
+/// The config of a built-in connector against the simulator. A built-in
+/// the simulator has no config for fails the test, so that a new
+/// connector gets one.
 fn config(id: &str, sim: &Simulator) -> Value {
-    let (c, urls) = (sim.credentials(), sim.urls());
-    match id {
-        "atlassian-admin" => json!({
-            "org_id": c.org_id, "api_key": c.org_api_key, "base_url": urls.admin,
-        }),
-        "jira" => json!({
-            "site": c.site, "email": c.admin_email, "api_token": c.admin_api_token,
-            "base_url": urls.site,
-        }),
-        other => panic!("no config for the built-in connector `{other}`: add one here"),
-    }
+    sim.connector_config(id).unwrap_or_else(|| {
+        panic!(
+            "no config for the built-in connector `{id}`: add one to atlassian_sim::roster_config"
+        )
+    })
 }
 
 /// Syncs every built-in connector, each reading all its streams at once
@@ -116,12 +111,16 @@ async fn reports_equal_the_ground_truth() {
     }
 
     // Reclaim candidates: paid seats idle for 60 days or never used.
-    let idle: BTreeSet<(String, String)> =
-        reports::reclaim_candidates(&mut *store, 60, None, &prices, today())
-            .unwrap()
-            .into_iter()
-            .map(|h| (h.account_id, h.product))
-            .collect();
+    let mut idle = BTreeSet::new();
+    reports::reclaim_candidates(&mut *store, 60, None, &prices, today(), &mut |seat| {
+        assert!(
+            idle.insert((seat.account_id, seat.product)),
+            "each seat once"
+        );
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    let idle: BTreeSet<(String, String)> = idle;
     let expected: BTreeSet<(String, String)> = ProductKey::ALL
         .into_iter()
         .flat_map(|product| {

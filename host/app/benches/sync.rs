@@ -14,14 +14,19 @@
 //! schedule (the sandbox's whole cost, store writes included).
 
 use atlassian_sim::{LoggedRequest, SimOptions, Simulator, Upstream};
+mod support;
+
 use roster_app::store::Store;
 use roster_app::store::sqlite::SqliteStore;
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
+use support::{Launcher, Output};
 
 #[tokio::main]
 async fn main() {
+    Launcher::serve_if_asked();
+    let mut launcher = Launcher::start();
+    let roster = std::path::Path::new(env!("CARGO_BIN_EXE_roster"));
     let people = env_number("ROSTER_BENCH_PEOPLE", 100_000);
     let sim = Simulator::start(SimOptions {
         seed: 9,
@@ -31,21 +36,22 @@ async fn main() {
     .await
     .expect("the simulator starts");
     let dir = tempfile::tempdir().expect("a temporary directory");
-    std::fs::write(dir.path().join("roster.toml"), config(&sim)).expect("writing the config");
+    sim.write_roster_toml(&dir.path().join("roster.toml"), &connectors())
+        .expect("writing the config");
 
     // Warm the component cache so that compilation is not measured.
-    run_roster(dir.path(), &["connectors"]);
+    launcher.run(roster, dir.path(), &["connectors"], Output::Counted);
     // Each round syncs afresh (a new generation) and replays its requests;
     // the figures are the medians.
     let mut rounds = Vec::new();
     for _ in 0..env_number("ROSTER_BENCH_ROUNDS", 3) {
         sim.clear_requests();
         let started = Instant::now();
-        let roster = run_roster(dir.path(), &["sync"]);
+        let used = launcher.run(roster, dir.path(), &["sync"], Output::Shown);
         let sync_time = started.elapsed();
         let requests = sim.requests();
         let native_time = replay_natively(&sim, &requests).await;
-        rounds.push((sync_time, native_time, roster, requests.len()));
+        rounds.push((sync_time, native_time, used, requests.len()));
     }
     let store = SqliteStore::open(&dir.path().join("roster.db")).expect("the store opens");
     let rows: u64 = store
@@ -70,7 +76,10 @@ async fn main() {
             .map(|r| r.0.as_secs_f64() / r.1.as_secs_f64())
             .collect(),
     );
-    let peak_rss = rounds.iter().map(|r| r.2.peak_rss_kib).max().unwrap_or(0);
+    let peak_rss = rounds
+        .iter()
+        .map(|r| r.2.peak_rss_mib())
+        .fold(0.0, f64::max);
     let user = median(rounds.iter().map(|r| r.2.user.as_secs_f64()).collect());
     let system = median(rounds.iter().map(|r| r.2.system.as_secs_f64()).collect());
     println!("people:                 {people}");
@@ -78,10 +87,7 @@ async fn main() {
     println!("rounds:                 {} (medians)", rounds.len());
     println!("requests:               {}", rounds[0].3);
     println!("sync wall time:         {sync_time:.2} s");
-    println!(
-        "peak RSS of roster:     {:.1} MiB (highest of the rounds)",
-        peak_rss as f64 / 1024.0
-    );
+    println!("peak RSS of roster:     {peak_rss:.1} MiB (highest of the rounds)");
     println!("CPU of roster:          {user:.2} s user, {system:.2} s system");
     println!("rows written:           {rows}");
     println!("rows per second of sync: {:.0}", rows as f64 / sync_time);
@@ -113,34 +119,13 @@ fn connectors() -> Vec<&'static str> {
     roster_app::builtin::all()
         .iter()
         .map(|(id, _)| *id)
-        .filter(|id| matches!(*id, "atlassian-admin" | "jira"))
+        .filter(|id| atlassian_sim::roster_config::CONNECTORS.contains(id))
         .filter(|id| {
             wanted
                 .as_deref()
                 .is_none_or(|w| w.split(',').any(|c| c.trim() == *id))
         })
         .collect()
-}
-
-fn config(sim: &Simulator) -> String {
-    let (c, urls) = (sim.credentials(), sim.urls());
-    let mut out = String::from("[network]\nallow_private = true\n");
-    for id in connectors() {
-        let table = match id {
-            "atlassian-admin" => format!(
-                "org_id = \"{}\"\napi_key = \"{}\"\nbase_url = \"{}\"\n",
-                c.org_id, c.org_api_key, urls.admin
-            ),
-            _ => format!(
-                "site = \"{}\"\nemail = \"{}\"\napi_token = \"{}\"\nbase_url = \"{}\"\n",
-                c.site, c.admin_email, c.admin_api_token, urls.site
-            ),
-        };
-        out.push_str(&format!(
-            "\n[connectors.{id}]\ncomponent = \"{id}\"\n[connectors.{id}.config]\n{table}"
-        ));
-    }
-    out
 }
 
 /// Writes `rows` accounts into a fresh store in pages of 100 with their
@@ -179,47 +164,6 @@ fn store_rows_per_second(dir: &Path, rows: u64) -> f64 {
 /// `i` with its bits spread over 128, one to one.
 fn scrambled(i: u64) -> u128 {
     u128::from(i).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835)
-}
-
-/// What a finished `roster` process used.
-struct Used {
-    peak_rss_kib: i64,
-    user: Duration,
-    system: Duration,
-}
-
-/// Runs `roster` to completion and returns what it used.
-#[allow(
-    clippy::zombie_processes,
-    reason = "wait4 reaps the child, to read its resource usage"
-)]
-fn run_roster(dir: &Path, args: &[&str]) -> Used {
-    let child = Command::new(env!("CARGO_BIN_EXE_roster"))
-        .current_dir(dir)
-        .args(args)
-        .env("XDG_CACHE_HOME", dir.join("cache"))
-        .stdout(std::process::Stdio::inherit())
-        .spawn()
-        .expect("roster starts");
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: `usage` is a plain C struct that wait4 fills for our child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waits for our own child, writing into the locals above.
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(waited, pid, "waiting for roster failed");
-    assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "roster {args:?} failed"
-    );
-    let time = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-    };
-    Used {
-        peak_rss_kib: usage.ru_maxrss,
-        user: time(usage.ru_utime),
-        system: time(usage.ru_stime),
-    }
 }
 
 /// Makes the logged requests again with a plain reqwest client that reads

@@ -17,3 +17,17 @@ pub fn get(id: &str) -> Option<&'static [u8]> {
         .find(|(name, _)| *name == id)
         .map(|(_, bytes)| *bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_simulator_configures_exactly_the_built_in_connectors() {
+        let built: Vec<&str> = super::all().iter().map(|(id, _)| *id).collect();
+        let mut known = atlassian_sim::roster_config::CONNECTORS.to_vec();
+        known.sort_unstable();
+        assert_eq!(
+            built, known,
+            "each built-in connector gets its config in atlassian_sim::roster_config"
+        );
+    }
+}

@@ -4,8 +4,10 @@
 //! says (seat prices) and the order an operator wants.
 
 use crate::store::{Seat, Store, StoreError};
-use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 use time::{Date, Duration};
+
+pub use crate::store::Prices;
 
 /// One product's line of the licence report.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,9 +34,6 @@ pub struct ProductLine {
     /// seats) where a seat price is configured.
     pub monthly_cost: Option<f64>,
 }
-
-/// Monthly seat prices by product key.
-pub type Prices = BTreeMap<String, f64>;
 
 /// The licence report: one line per product, as of `today`.
 pub fn licences(
@@ -66,18 +65,16 @@ pub fn licences(
         .collect())
 }
 
-/// Reclaim candidates: billable seats not used for `days` days (or never),
-/// optionally of one product; the dearest seats first, within a price the
-/// longest idle first.
+/// Hands `each` the reclaim candidates, until it breaks: billable seats not
+/// used for `days` days (or never), optionally of one product; the dearest
+/// seats first, within a price the longest idle first.
 pub fn reclaim_candidates(
     store: &mut dyn Store,
     days: i64,
     product: Option<&str>,
     prices: &Prices,
     today: Date,
-) -> Result<Vec<Seat>, StoreError> {
-    let mut idle = store.idle_seats(today - Duration::days(days), product)?;
-    let price = |product: &str| prices.get(product).copied().unwrap_or(0.0);
-    idle.sort_by(|a, b| price(&b.product).total_cmp(&price(&a.product)));
-    Ok(idle)
+    each: &mut dyn FnMut(Seat) -> ControlFlow<()>,
+) -> Result<(), StoreError> {
+    store.idle_seats(today - Duration::days(days), product, prices, each)
 }

@@ -24,15 +24,6 @@ fn roster(dir: &Path, args: &[&str]) -> Output {
     command(dir, args).output().expect("roster runs")
 }
 
-/// `roster args…` with the simulator's Jira token where
-/// [`jira_config`] looks for it.
-fn roster_for(sim: &Simulator, dir: &Path, args: &[&str]) -> Output {
-    command(dir, args)
-        .env("TEST_JIRA_TOKEN", &sim.credentials().admin_api_token)
-        .output()
-        .expect("roster runs")
-}
-
 fn text(o: &Output) -> String {
     format!(
         "{}{}",
@@ -51,20 +42,18 @@ async fn simulator(people: usize) -> Simulator {
     .expect("the simulator starts")
 }
 
-/// A `roster.toml` with one Jira instance against `sim`; `extra` lines go
-/// into its config table.
-fn jira_config(sim: &Simulator, extra: &str) -> String {
-    let c = sim.credentials();
-    format!(
-        "[store]\npath = \"roster.db\"\n[network]\nallow_private = true\n\n\
-         [connectors.jira]\ncomponent = \"jira\"\n\
-         [connectors.jira.config]\nsite = \"{}\"\nemail = \"{}\"\napi_token = {{ env = \"TEST_JIRA_TOKEN\" }}\n\
-         base_url = \"{}\"\n{extra}",
-        c.site,
-        c.admin_email,
-        sim.urls().site
-    )
+/// The text of a `roster.toml` with one Jira instance against `sim`, its
+/// token in a file under `dir` (written now); `extra` lines go into its
+/// config table.
+fn jira_config(sim: &Simulator, dir: &Path, extra: &str) -> String {
+    let file = dir.join("roster.toml");
+    let skipped = sim.write_roster_toml(&file, &["jira"]).unwrap();
+    assert!(skipped.is_empty());
+    std::fs::read_to_string(file).unwrap() + extra
 }
+
+/// The line of [`jira_config`] that names the token's file.
+const TOKEN_FROM_FILE: &str = "api_token = { file = \"secrets/jira-api_token\" }";
 
 fn write(dir: &Path, text: &str) -> PathBuf {
     let path = dir.join("roster.toml");
@@ -78,23 +67,27 @@ async fn bad_configs_are_clear_and_exit_with_2() {
     let dir = tempfile::tempdir().unwrap();
     let cases: Vec<(String, &str)> = vec![
         (
-            jira_config(&sim, "").replace("site = ", "# site = "),
+            jira_config(&sim, dir.path(), "").replace("site = ", "# site = "),
             "connector `jira`: config: `site`: is required",
         ),
         (
-            jira_config(&sim, "").replace("email = \"", "email = 42 # \""),
+            jira_config(&sim, dir.path(), "").replace("email = \"", "email = 42 # \""),
             "connector `jira`: config: `email`",
         ),
         (
-            jira_config(&sim, "").replace("component = \"jira\"", "component = \"jirra\""),
+            jira_config(&sim, dir.path(), "")
+                .replace("component = \"jira\"", "component = \"jirra\""),
             "connector `jira`: component: `jirra` is neither a built-in connector",
         ),
         (
-            jira_config(&sim, "").replace("TEST_JIRA_TOKEN", "NOT_SET_ANYWHERE"),
+            jira_config(&sim, dir.path(), "").replace(
+                TOKEN_FROM_FILE,
+                "api_token = { env = \"NOT_SET_ANYWHERE\" }",
+            ),
             "connector `jira`: config.api_token: the environment variable `NOT_SET_ANYWHERE` is not set",
         ),
         (
-            jira_config(&sim, "").replace(
+            jira_config(&sim, dir.path(), "").replace(
                 "component = \"jira\"",
                 &format!("component = \"jira\"\nsha256 = \"{}\"", "0".repeat(64)),
             ),
@@ -103,7 +96,7 @@ async fn bad_configs_are_clear_and_exit_with_2() {
     ];
     for (config, expected) in cases {
         write(dir.path(), &config);
-        let out = roster_for(&sim, dir.path(), &["check"]);
+        let out = roster(dir.path(), &["check"]);
         let said = text(&out);
         assert_eq!(out.status.code(), Some(2), "{expected}\n{said}");
         assert!(said.contains("roster.toml"), "names the file: {said}");
@@ -127,8 +120,8 @@ fn jira_accounts(sim: &Simulator) -> usize {
 async fn a_killed_sync_keeps_the_previous_snapshot_and_resume_completes_it() {
     let sim = simulator(3_000).await;
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), &jira_config(&sim, ""));
-    let run = |args: &[&str]| roster_for(&sim, dir.path(), args);
+    write(dir.path(), &jira_config(&sim, dir.path(), ""));
+    let run = |args: &[&str]| roster(dir.path(), args);
     let first = run(&["sync"]);
     assert!(first.status.success(), "{}", text(&first));
     let accounts = || {
@@ -145,7 +138,6 @@ async fn a_killed_sync_keeps_the_previous_snapshot_and_resume_completes_it() {
         ..Behaviour::default()
     });
     let mut child = command(dir.path(), &["sync"])
-        .env("TEST_JIRA_TOKEN", &sim.credentials().admin_api_token)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -201,7 +193,7 @@ async fn streams_at_once_trades_time_for_requests() {
     let sync = |config: String| {
         write(dir.path(), &config);
         sim.clear_requests();
-        let out = roster_for(&sim, dir.path(), &["sync"]);
+        let out = roster(dir.path(), &["sync"]);
         assert!(out.status.success(), "{}", text(&out));
         let membership_reads = sim
             .requests()
@@ -213,8 +205,8 @@ async fn streams_at_once_trades_time_for_requests() {
     // By default each stream has a session, and each session reads the
     // memberships it needs (licences only the role groups'); one stream at
     // a time reads them once.
-    let (all_at_once, parallel_reads) = sync(jira_config(&sim, ""));
-    let one_session = jira_config(&sim, "").replace(
+    let (all_at_once, parallel_reads) = sync(jira_config(&sim, dir.path(), ""));
+    let one_session = jira_config(&sim, dir.path(), "").replace(
         "component = \"jira\"\n",
         "component = \"jira\"\nstreams_at_once = 1\n",
     );
@@ -238,11 +230,11 @@ async fn streams_at_once_trades_time_for_requests() {
 async fn a_sync_deletes_the_snapshot_before_the_current_one() {
     let sim = simulator(500).await;
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), &jira_config(&sim, ""));
+    write(dir.path(), &jira_config(&sim, dir.path(), ""));
     let people = jira_accounts(&sim) as i64;
     let mut generations = Vec::new();
     for _ in 0..3 {
-        let out = roster_for(&sim, dir.path(), &["sync"]);
+        let out = roster(dir.path(), &["sync"]);
         assert!(out.status.success(), "{}", text(&out));
         let conn = rusqlite::Connection::open(dir.path().join("roster.db")).unwrap();
         let mut stmt = conn

@@ -34,6 +34,7 @@ pub mod generate;
 pub mod model;
 pub mod respond;
 pub mod rng;
+pub mod roster_config;
 pub mod server;
 
 pub use auth::Credentials;

@@ -1,8 +1,10 @@
 //! `atlassian-sim`: serves a generated Atlassian Cloud organisation on
 //! loopback and prints the URLs and credentials to use.
 
+use atlassian_sim::roster_config;
 use atlassian_sim::{Behaviour, RateLimit, SimOptions, Simulator};
 use clap::Parser;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// An offline twin of the Atlassian Cloud APIs (Admin, SCIM, Jira,
@@ -47,6 +49,11 @@ struct Args {
     /// that connectors fall back to v1 last-active-dates.
     #[arg(long)]
     no_search_last_active: bool,
+    /// Write a `roster.toml` enabling Roster's built-in connectors against
+    /// this simulator to FILE (secrets in files under `secrets/` beside
+    /// it; the store beside it too), then run `roster --config FILE sync`.
+    #[arg(long, value_name = "FILE")]
+    roster_toml: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -143,6 +150,19 @@ async fn main() {
         "  email / API token                {} / {}",
         c.admin_email, c.bitbucket_api_token
     );
+    if let Some(file) = &args.roster_toml {
+        if let Err(e) = sim.write_roster_toml(file, roster_config::CONNECTORS) {
+            eprintln!("error: writing {}: {e}", file.display());
+            std::process::exit(2);
+        }
+        println!();
+        println!(
+            "roster.toml for {}: {} (roster --config {} sync)",
+            roster_config::CONNECTORS.join(", "),
+            file.display(),
+            file.display()
+        );
+    }
     println!();
     println!("Ctrl-C stops it.");
     let _ = tokio::signal::ctrl_c().await;

@@ -373,6 +373,25 @@ impl Simulator {
         &self.shared.credentials
     }
 
+    /// The config of Roster's built-in connector `id` against this
+    /// simulator, as the JSON a session opens with (see
+    /// [`roster_config`](crate::roster_config)).
+    pub fn connector_config(&self, id: &str) -> Option<serde_json::Value> {
+        crate::roster_config::json(id, self.urls(), self.credentials())
+    }
+
+    /// Writes the `roster.toml` `file` enabling `ids` against this
+    /// simulator, secrets in files beside it; returns the ids it has no
+    /// config for (see
+    /// [`roster_config::write_roster_toml`](crate::roster_config::write_roster_toml)).
+    pub fn write_roster_toml(
+        &self,
+        file: &std::path::Path,
+        ids: &[&str],
+    ) -> std::io::Result<Vec<String>> {
+        crate::roster_config::write_roster_toml(file, ids, self.urls(), self.credentials())
+    }
+
     /// The organisation as it is now: the ground truth tests compare with.
     /// Hold the guard briefly; requests wait while provisioning writes.
     pub fn org(&self) -> RwLockReadGuard<'_, Org> {

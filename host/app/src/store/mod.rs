@@ -272,6 +272,9 @@ pub struct PersonLicence {
     pub last_active: Option<Date>,
 }
 
+/// Monthly seat prices by product key.
+pub type Prices = std::collections::BTreeMap<String, f64>;
+
 /// What sync, reports and provisioning need of a store. Every method
 /// blocks; async code runs a store on a thread of its own
 /// ([`StoreWorker`]).
@@ -325,9 +328,17 @@ pub trait Store: Send {
     /// `today`.
     fn product_seats(&mut self, today: Date) -> Result<Vec<ProductSeats>, StoreError>;
 
-    /// Billable seats not used since `since` (or never), optionally of one
-    /// product: never-used first, then least recently used.
-    fn idle_seats(&mut self, since: Date, product: Option<&str>) -> Result<Vec<Seat>, StoreError>;
+    /// Hands `each` the billable seats not used since `since` (or never),
+    /// optionally of one product, until it breaks: the dearest first by
+    /// `prices` (an unpriced product costs nothing), within a price the
+    /// never-used first, then the least recently used.
+    fn idle_seats(
+        &mut self,
+        since: Date,
+        product: Option<&str>,
+        prices: &Prices,
+        each: &mut dyn FnMut(Seat) -> ControlFlow<()>,
+    ) -> Result<(), StoreError>;
 
     /// Hands each account of the current snapshot that `filter` keeps to
     /// `each`, in the order they were stored, until it breaks.

@@ -6,10 +6,12 @@ use crate::app::App;
 use crate::output::Format;
 use crate::reports;
 use anyhow::{Context, Result};
-use atlassian_sim::{Credentials, SimOptions, Simulator, Urls};
+use atlassian_sim::{SimOptions, Simulator};
 use roster_app::builtin;
-use std::fmt::Write as _;
-use std::path::Path;
+use std::io::Write as _;
+
+/// The connector whose products the demo prices.
+const PRICED: &str = "atlassian-admin";
 
 /// Monthly list prices per seat used by the demo's cost columns.
 const DEMO_PRICES: &[(&str, f64)] = &[
@@ -34,17 +36,26 @@ pub async fn run(people: usize) -> Result<()> {
         .context("creating the demo directory")?
         .keep();
     let config = dir.join("roster.toml");
-    let (text, skipped) = demo_config(&dir, sim.urls(), sim.credentials())?;
-    std::fs::write(&config, text).with_context(|| format!("writing {}", config.display()))?;
+    let ids: Vec<&str> = builtin::all().iter().map(|(id, _)| *id).collect();
+    let skipped = sim
+        .write_roster_toml(&config, &ids)
+        .with_context(|| format!("writing {}", config.display()))?;
+    if !skipped.iter().any(|id| id == PRICED) {
+        // The organisation's view covers every product: price them there.
+        let prices: String = DEMO_PRICES
+            .iter()
+            .map(|(k, v)| format!("\"{k}\" = {v:.2}\n"))
+            .collect();
+        let mut file = std::fs::OpenOptions::new().append(true).open(&config)?;
+        write!(file, "\n[connectors.{PRICED}.seat_price]\n{prices}")?;
+    }
     println!(
         "Simulated Atlassian Cloud organisation: {people} accounts at {} (site) and {} (admin)",
         sim.urls().site,
         sim.urls().admin
     );
     for id in skipped {
-        println!(
-            "(the demo does not know how to configure the built-in connector `{id}`; skipped)"
-        );
+        println!("(the simulator has no config for the built-in connector `{id}`: skipped)");
     }
     println!("Config and store: {}\n", dir.display());
     crate::run::sync(&config, &[], false).await?;
@@ -66,81 +77,4 @@ pub async fn run(people: usize) -> Result<()> {
         config.display()
     );
     Ok(())
-}
-
-/// `roster.toml` for every built-in connector the demo knows, secrets in
-/// files beside it; returns the text and the built-ins it skipped.
-fn demo_config(dir: &Path, urls: &Urls, c: &Credentials) -> Result<(String, Vec<&'static str>)> {
-    let secrets = dir.join("secrets");
-    std::fs::create_dir_all(&secrets)?;
-    let secret = |name: &str, value: &str| -> Result<String> {
-        std::fs::write(secrets.join(name), value)?;
-        Ok(format!("{{ file = \"secrets/{name}\" }}"))
-    };
-    let mut out = String::from(
-        "# Written by `roster demo`: every built-in connector against the simulator.\n\
-         [store]\npath = \"roster.db\"\n\n[network]\nallow_private = true\n",
-    );
-    let mut skipped = Vec::new();
-    for (id, _) in builtin::all() {
-        let fields: Vec<(&str, String)> = match *id {
-            "atlassian-admin" => vec![
-                ("org_id", quoted(&c.org_id)),
-                ("api_key", secret("admin-api-key", &c.org_api_key)?),
-                ("directory_id", quoted(&c.directory_id)),
-                (
-                    "scim_api_key",
-                    secret("admin-scim-api-key", &c.scim_api_key)?,
-                ),
-                ("base_url", quoted(&urls.admin)),
-            ],
-            "jira" | "confluence" => vec![
-                ("site", quoted(&c.site)),
-                ("email", quoted(&c.admin_email)),
-                (
-                    "api_token",
-                    secret(&format!("{id}-api-token"), &c.admin_api_token)?,
-                ),
-                ("base_url", quoted(&urls.site)),
-            ],
-            "trello" => vec![
-                ("workspace", quoted(&c.trello_workspace)),
-                ("enterprise", quoted(&c.trello_enterprise)),
-                ("api_key", secret("trello-api-key", &c.trello_key)?),
-                ("token", secret("trello-token", &c.trello_token)?),
-                ("base_url", quoted(&urls.trello)),
-            ],
-            "bitbucket" => vec![
-                ("workspace", quoted(&c.bitbucket_workspace)),
-                ("email", quoted(&c.admin_email)),
-                (
-                    "api_token",
-                    secret("bitbucket-api-token", &c.bitbucket_api_token)?,
-                ),
-                ("base_url", quoted(&urls.bitbucket)),
-            ],
-            other => {
-                skipped.push(other);
-                continue;
-            }
-        };
-        let _ = writeln!(out, "\n[connectors.{id}]\ncomponent = \"{id}\"");
-        if *id == "atlassian-admin" {
-            // The organisation's view covers every product: price them there.
-            let prices: Vec<String> = DEMO_PRICES
-                .iter()
-                .map(|(k, v)| format!("\"{k}\" = {v:.2}"))
-                .collect();
-            let _ = writeln!(out, "seat_price = {{ {} }}", prices.join(", "));
-        }
-        let _ = writeln!(out, "[connectors.{id}.config]");
-        for (k, v) in fields {
-            let _ = writeln!(out, "{k} = {v}");
-        }
-    }
-    Ok((out, skipped))
-}
-
-fn quoted(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }

@@ -2,7 +2,7 @@
 //! table for people, JSON and CSV for programs.
 
 use clap::ValueEnum;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::io::{IsTerminal, Write};
 
 /// How a data command prints.
@@ -102,6 +102,12 @@ impl From<bool> for Cell {
     }
 }
 
+/// Standard output, buffered: rows are written many at a time, not line
+/// by line. Flush it when done.
+pub fn stdout() -> std::io::BufWriter<std::io::StdoutLock<'static>> {
+    std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock())
+}
+
 /// Rows under named columns, kept until printed: for reports short enough
 /// to hold.
 #[derive(Debug, Clone, PartialEq)]
@@ -128,8 +134,9 @@ impl Table {
 
     /// Prints in `format` to standard output.
     pub fn print(self, format: Format) -> std::io::Result<()> {
-        let mut out = std::io::stdout().lock();
-        self.write(format, &mut out)
+        let mut out = stdout();
+        self.write(format, &mut out)?;
+        out.flush()
     }
 
     /// Writes in `format`, every row laid out together.
@@ -191,15 +198,20 @@ impl<'a> RowWriter<'a> {
         debug_assert_eq!(cells.len(), self.columns.len());
         match self.format {
             Format::Json => {
-                let object: Map<String, Value> = self
-                    .columns
-                    .iter()
-                    .zip(&cells)
-                    .map(|(c, v)| ((*c).to_owned(), v.json()))
-                    .collect();
-                let lead = if self.written == 0 { "[\n" } else { ",\n" };
-                self.out.write_all(lead.as_bytes())?;
-                serde_json::to_writer(&mut *self.out, &object)?;
+                let lead: &[u8] = if self.written == 0 { b"[\n{" } else { b",\n{" };
+                self.out.write_all(lead)?;
+                for (i, (column, cell)) in self.columns.iter().zip(&cells).enumerate() {
+                    if i > 0 {
+                        self.out.write_all(b",")?;
+                    }
+                    serde_json::to_writer(&mut *self.out, column)?;
+                    self.out.write_all(b":")?;
+                    match cell {
+                        Cell::Text(s) => serde_json::to_writer(&mut *self.out, s)?,
+                        other => serde_json::to_writer(&mut *self.out, &other.json())?,
+                    }
+                }
+                self.out.write_all(b"}")?;
             }
             Format::Csv => {
                 if self.written == 0 {

@@ -2,7 +2,7 @@
 //! and `runs`.
 
 use crate::app::{App, ConfigProblem};
-use crate::output::{Cell, Format, RowWriter, STREAMED_LAYOUT_ROWS, Table};
+use crate::output::{self, Cell, Format, RowWriter, STREAMED_LAYOUT_ROWS, Table};
 use anyhow::Result;
 use roster_app::reports::{self, Prices};
 use roster_app::store::{AccountFilter, RunStatus, Store};
@@ -27,7 +27,7 @@ pub fn accounts(config: &Path, filter: AccountFilter, format: Format) -> Result<
     }
     let app = App::load(config, true)?;
     let mut store = app.store()?;
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = output::stdout();
     let mut out = RowWriter::new(
         &["connector", "id", "email", "name", "status", "kind"],
         format,
@@ -52,10 +52,7 @@ pub fn accounts(config: &Path, filter: AccountFilter, format: Format) -> Result<
             }
         }
     })?;
-    if let Some(e) = failed {
-        return Err(e.into());
-    }
-    out.finish()?;
+    finish(out, failed)?;
     stdout.flush()?;
     Ok(())
 }
@@ -154,7 +151,7 @@ pub fn inactive(config: &Path, days: u32, product: Option<&str>, format: Format)
     )
 }
 
-/// Prints reclaim candidates, at most `limit` of them.
+/// Prints reclaim candidates, at most `limit` of them, as they are read.
 pub fn print_inactive(
     store: &mut dyn Store,
     prices: &Prices,
@@ -163,31 +160,56 @@ pub fn print_inactive(
     limit: Option<usize>,
     format: Format,
 ) -> Result<()> {
-    let candidates = reports::reclaim_candidates(store, days, product, prices, today())?;
-    let mut table = Table::new(&[
-        "product",
-        "account_id",
-        "email",
-        "last_active",
-        "monthly_cost",
-    ]);
-    for seat in candidates.into_iter().take(limit.unwrap_or(usize::MAX)) {
+    let mut stdout = output::stdout();
+    let mut out = RowWriter::new(
+        &[
+            "product",
+            "account_id",
+            "email",
+            "last_active",
+            "monthly_cost",
+        ],
+        format,
+        &mut stdout,
+        STREAMED_LAYOUT_ROWS,
+    );
+    let (mut left, mut failed) = (limit.unwrap_or(usize::MAX), None);
+    reports::reclaim_candidates(store, days, product, prices, today(), &mut |seat| {
+        if left == 0 {
+            return ControlFlow::Break(());
+        }
+        left -= 1;
         let cost = prices
             .get(&seat.product)
             .map_or(Cell::Empty, |p| Cell::Float(*p, 2));
-        table.row(vec![
+        let row = vec![
             seat.product.into(),
             seat.account_id.into(),
             seat.email.into(),
             seat.last_active
-                .map(|d| d.to_string())
-                .unwrap_or_else(|| "never".into())
+                .map_or_else(|| "never".into(), |d| d.to_string())
                 .into(),
             cost,
-        ]);
-    }
-    table.print(format)?;
+        ];
+        match out.row(row) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                failed = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    })?;
+    finish(out, failed)?;
+    stdout.flush()?;
     Ok(())
+}
+
+/// Ends streamed output, or reports why writing it failed.
+fn finish(out: RowWriter<'_>, failed: Option<std::io::Error>) -> Result<()> {
+    match failed {
+        Some(e) => Err(e.into()),
+        None => Ok(out.finish()?),
+    }
 }
 
 /// `roster runs`.

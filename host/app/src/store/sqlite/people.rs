@@ -1,8 +1,8 @@
 //! The people join: the current snapshot's accounts joined into people by
 //! account id, then by lower-cased email, and the seat each person holds of
-//! each product with their last use of it. Both are kept in tables of their
-//! own (`people_keys`, `seats`), rebuilt whenever the current generations
-//! change, so that reports are queries rather than a pass over every row.
+//! each product with their last use of it. The seats are kept in a table
+//! of their own, rebuilt whenever the current generations change, so that
+//! the reports are queries rather than a pass over every row.
 //!
 //! Joining needs every account at once (two accounts with different ids
 //! are one person when they share an email), so it is done here in one
@@ -10,30 +10,58 @@
 
 use super::{CURRENT, sqlite_at};
 use crate::store::StoreError;
-use rusqlite::{Connection, Transaction, TransactionBehavior, params};
-use std::collections::HashMap;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rustc_hash::FxHashMap as HashMap;
 use std::path::Path;
 use time::Date;
 
-/// Rebuilds the people join and the seats if the current generations
-/// changed since they were last built.
+/// Rebuilds the seats if the current generations changed since they were
+/// last built.
 pub(super) fn join_if_stale(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
-    let sqlite = |e| sqlite_at(path, e);
     // A read first, so that a report never waits for a writer's lock
     // when there is nothing to rebuild.
-    if !stale(conn).map_err(sqlite)? {
+    if !stale(conn).map_err(|e| sqlite_at(path, e))? {
         return Ok(());
     }
+    rebuild(conn, path, false)
+}
+
+/// Rebuilds the seats.
+pub(super) fn join(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    rebuild(conn, path, true)
+}
+
+/// Rebuilds under the write lock, unless (without `always`) another
+/// connection did it meanwhile.
+fn rebuild(conn: &mut Connection, path: &Path, always: bool) -> Result<(), StoreError> {
+    let sqlite = |e| sqlite_at(path, e);
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(sqlite)?;
-    if !stale(&tx).map_err(sqlite)? {
+    if !always && !stale(&tx).map_err(sqlite)? {
         return Ok(());
     }
-    let people = People::read(&tx).map_err(sqlite)?;
+    let started = std::time::Instant::now();
+    let mut people = People::read(&tx).map_err(sqlite)?;
+    people.flatten();
+    let read_people = started.elapsed();
     let seats = Seats::read(&tx, &people).map_err(sqlite)?;
+    let read_seats = started.elapsed();
     write(&tx, &people, &seats).map_err(sqlite)?;
-    tx.commit().map_err(sqlite)
+    let written = started.elapsed();
+    tx.commit().map_err(sqlite)?;
+    tracing::debug!(
+        "joined {} account ids into people and counted {} seats in {:.3} s \
+         (accounts {:.3} s, licences and usage {:.3} s, writing {:.3} s, commit {:.3} s)",
+        people.ids.len(),
+        seats.seats.len(),
+        started.elapsed().as_secs_f64(),
+        read_people.as_secs_f64(),
+        (read_seats - read_people).as_secs_f64(),
+        (written - read_seats).as_secs_f64(),
+        (started.elapsed() - written).as_secs_f64(),
+    );
+    Ok(())
 }
 
 /// Whether `people_source` differs from `current`.
@@ -46,6 +74,29 @@ fn stale(conn: &Connection) -> rusqlite::Result<bool> {
         [],
         |r| r.get(0),
     )
+}
+
+/// The account ids of the person with this account id or email (any case),
+/// as the current snapshot joins them; none when no account has it.
+pub(super) fn ids_of_person(conn: &Connection, who: &str) -> rusqlite::Result<Option<Vec<String>>> {
+    let mut people = People::read(conn)?;
+    let node = match people.index.get(who) {
+        Some(&node) => node,
+        None => match people.emails.get(lower(who).as_ref()) {
+            Some(&node) => node,
+            None => return Ok(None),
+        },
+    };
+    people.flatten();
+    let person = people.parent[node as usize];
+    let ids = people
+        .ids
+        .iter()
+        .zip(&people.parent)
+        .filter(|(_, root)| **root == person)
+        .map(|(id, _)| id.id.clone())
+        .collect();
+    Ok(Some(ids))
 }
 
 /// An account id of the snapshot and what the join knows of it.
@@ -66,14 +117,14 @@ struct People {
 }
 
 impl People {
-    fn read(tx: &Transaction<'_>) -> rusqlite::Result<People> {
+    fn read(conn: &Connection) -> rusqlite::Result<People> {
         let mut people = People {
             ids: Vec::new(),
-            index: HashMap::new(),
-            emails: HashMap::new(),
+            index: HashMap::default(),
+            emails: HashMap::default(),
             parent: Vec::new(),
         };
-        let mut stmt = tx.prepare(&format!("SELECT t.id, t.email FROM accounts t {CURRENT}"))?;
+        let mut stmt = conn.prepare(&format!("SELECT t.id, t.email FROM accounts t {CURRENT}"))?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let id = row.get_ref(0)?.as_str()?;
@@ -83,10 +134,10 @@ impl People {
             if people.ids[node as usize].email.is_none() {
                 people.ids[node as usize].email = Some(email.to_owned());
             }
-            match people.emails.get(&email.to_lowercase()) {
+            match people.emails.get(lower(email).as_ref()) {
                 Some(&other) => people.union(node, other),
                 None => {
-                    people.emails.insert(email.to_lowercase(), node);
+                    people.emails.insert(lower(email).into_owned(), node);
                 }
             }
         }
@@ -108,6 +159,7 @@ impl People {
         node
     }
 
+    /// The root of `node`'s tree: its person.
     fn root(&mut self, mut node: u32) -> u32 {
         while self.parent[node as usize] != node {
             let grandparent = self.parent[self.parent[node as usize] as usize];
@@ -124,20 +176,38 @@ impl People {
         }
     }
 
-    /// The person of account `id`, if the snapshot lists it; a person is
-    /// numbered by one of its ids.
-    fn person_of(&self, id: &str) -> Option<u32> {
-        let mut node = *self.index.get(id)?;
-        while self.parent[node as usize] != node {
-            node = self.parent[node as usize];
+    /// Points every node straight at its root, so that [`People::person`]
+    /// is one step.
+    fn flatten(&mut self) {
+        for node in 0..self.parent.len() as u32 {
+            let root = self.root(node);
+            self.parent[node as usize] = root;
         }
-        Some(node)
+    }
+
+    /// The node and person of account `id`, if the snapshot lists it (after
+    /// [`People::flatten`]); a person is numbered by one of its nodes.
+    fn person(&self, id: &str) -> Option<(u32, u32)> {
+        let node = *self.index.get(id)?;
+        Some((node, self.parent[node as usize]))
+    }
+}
+
+/// `text` in lower case, without a copy when it already is.
+fn lower(text: &str) -> std::borrow::Cow<'_, str> {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(text.to_lowercase())
     }
 }
 
 /// One person's holding of one product.
 struct Seat {
-    /// The id node of the account holding it: a billable one if any.
+    /// The node of the account holding it: a billable one if any.
     holder: u32,
     billable: bool,
     last_active: Option<Date>,
@@ -150,23 +220,22 @@ struct Seats {
 }
 
 impl Seats {
+    /// Reads the licences and usage of the snapshot; `people` flattened.
     fn read(tx: &Transaction<'_>, people: &People) -> rusqlite::Result<Seats> {
         let mut seats = Seats {
             products: Vec::new(),
-            seats: HashMap::new(),
+            seats: HashMap::default(),
         };
         let mut stmt = tx.prepare(&format!(
             "SELECT t.account_id, t.product_key, t.billable FROM licenses t {CURRENT}"
         ))?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
-            let account = row.get_ref(0)?.as_str()?;
-            let Some(person) = people.person_of(account) else {
+            let Some((holder, person)) = people.person(row.get_ref(0)?.as_str()?) else {
                 continue;
             };
             let product = seats.product(row.get_ref(1)?.as_str()?);
             let billable: bool = row.get(2)?;
-            let holder = people.index[account];
             seats
                 .seats
                 .entry((person, product))
@@ -187,7 +256,7 @@ impl Seats {
         ))?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
-            let Some(person) = people.person_of(row.get_ref(0)?.as_str()?) else {
+            let Some((_, person)) = people.person(row.get_ref(0)?.as_str()?) else {
                 continue;
             };
             let Some(product) = seats.known_product(row.get_ref(1)?.as_str()?) else {
@@ -229,43 +298,81 @@ pub(super) fn day_of(text: &str) -> Option<Date> {
     Date::parse(text.get(..10)?, &format).ok()
 }
 
-/// Replaces the derived tables with `people` and `seats`, derived from the
-/// current generations.
+/// Replaces the seats with those derived from the current generations,
+/// written in key order.
 fn write(tx: &Transaction<'_>, people: &People, seats: &Seats) -> rusqlite::Result<()> {
     tx.execute_batch(
-        "DELETE FROM people_keys; DELETE FROM seats; DELETE FROM people_source;
+        "DELETE FROM seats; DELETE FROM people_source;
          INSERT INTO people_source SELECT connector, generation FROM current;",
     )?;
-    let mut key = tx.prepare("INSERT INTO people_keys (key, person) VALUES (?1, ?2)")?;
-    let mut text = String::new();
-    for (node, id) in people.ids.iter().enumerate() {
-        let person = people.person_of(&id.id).unwrap_or(node as u32);
-        text.clear();
-        text.push_str("id:");
-        text.push_str(&id.id);
-        key.execute(params![text, person])?;
+    // In key order: products by name, then billable, then never used
+    // before the least recently used, then account.
+    let mut by_name: Vec<u16> = (0..seats.products.len() as u16).collect();
+    by_name.sort_by_key(|&p| &seats.products[p as usize]);
+    let mut rank = vec![0u16; by_name.len()];
+    for (r, &p) in by_name.iter().enumerate() {
+        rank[p as usize] = r as u16;
     }
-    for (email, &node) in &people.emails {
-        let person = people.person_of(&people.ids[node as usize].id);
-        text.clear();
-        text.push_str("email:");
-        text.push_str(email);
-        key.execute(params![text, person])?;
-    }
-    let mut seat = tx.prepare(
-        "INSERT INTO seats (person, product_key, account_id, email, billable, last_active)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
-    for (&(person, product), s) in &seats.seats {
-        let holder = &people.ids[s.holder as usize];
-        seat.execute(params![
-            person,
-            seats.products[product as usize],
-            holder.id,
-            holder.email,
-            s.billable,
-            s.last_active.map(|d| d.to_string()),
-        ])?;
+    let mut rows: Vec<(u16, &Seat, &Id, u32)> = seats
+        .seats
+        .iter()
+        .map(|(&(person, product), seat)| {
+            (product, seat, &people.ids[seat.holder as usize], person)
+        })
+        .collect();
+    rows.sort_unstable_by(|a, b| {
+        (
+            rank[a.0 as usize],
+            a.1.billable,
+            a.1.last_active,
+            &a.2.id,
+            a.3,
+        )
+            .cmp(&(
+                rank[b.0 as usize],
+                b.1.billable,
+                b.1.last_active,
+                &b.2.id,
+                b.3,
+            ))
+    });
+    // Many rows per statement: the per-statement cost is most of a row's.
+    let values = |n: usize| {
+        let one = "(?, ?, ?, ?, ?, ?)";
+        format!(
+            "INSERT INTO seats (product_key, billable, last_active, account_id, person, email) \
+             VALUES {}",
+            vec![one; n].join(", ")
+        )
+    };
+    let mut full = tx.prepare(&values(ROWS_PER_INSERT))?;
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut partial;
+        let insert = if chunk.len() == ROWS_PER_INSERT {
+            &mut full
+        } else {
+            partial = tx.prepare(&values(chunk.len()))?;
+            &mut partial
+        };
+        let days: Vec<String> = chunk
+            .iter()
+            .map(|(_, seat, ..)| seat.last_active.map(|d| d.to_string()).unwrap_or_default())
+            .collect();
+        let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 6);
+        for ((product, seat, holder, person), day) in chunk.iter().zip(&days) {
+            params.extend([
+                &seats.products[*product as usize] as &dyn rusqlite::ToSql,
+                &seat.billable,
+                day,
+                &holder.id,
+                person,
+                &holder.email,
+            ]);
+        }
+        insert.execute(params.as_slice())?;
     }
     Ok(())
 }
+
+/// Seats written per `INSERT` statement.
+const ROWS_PER_INSERT: usize = 100;

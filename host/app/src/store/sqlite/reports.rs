@@ -1,11 +1,13 @@
 //! The report queries over the current snapshot, read from the derived
-//! people and seats tables (see [`people`](super::people)) and the data
-//! tables' current generations.
+//! seats table (see [`people`](super::people)) and the data tables'
+//! current generations.
 
 use super::CURRENT;
-use super::people::day_of;
-use crate::store::{AccountFilter, AccountRow, PersonLicence, PersonRow, ProductSeats, Seat};
-use rusqlite::{Connection, OptionalExtension, params};
+use super::people::{day_of, ids_of_person};
+use crate::store::{
+    AccountFilter, AccountRow, PersonLicence, PersonRow, Prices, ProductSeats, Seat,
+};
+use rusqlite::{Connection, params};
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use time::{Date, Duration};
@@ -42,7 +44,7 @@ pub(super) fn product_seats(conn: &Connection, today: Date) -> rusqlite::Result<
         "SELECT product_key, COUNT(*), COUNT(*) FILTER (WHERE billable),
                 COUNT(*) FILTER (WHERE billable AND last_active >= ?1),
                 COUNT(*) FILTER (WHERE billable AND last_active >= ?2),
-                COUNT(*) FILTER (WHERE billable AND last_active IS NULL)
+                COUNT(*) FILTER (WHERE billable AND last_active = '')
          FROM seats GROUP BY product_key",
     )?;
     let mut rows = stmt.query(params![since(30), since(90)])?;
@@ -58,29 +60,102 @@ pub(super) fn product_seats(conn: &Connection, today: Date) -> rusqlite::Result<
     Ok(lines.into_values().collect())
 }
 
-/// Billable seats not used since `since` (or never), optionally of one
-/// product: never-used first, then least recently used.
+/// Hands `each` the billable seats not used since `since` (or never),
+/// optionally of one product: dearest first by `prices`, then never-used
+/// first, then least recently used.
+///
+/// The seats table is clustered by product and last use, so each product's
+/// idle seats come in order from one range of it; products of one price
+/// are merged, so that no sort over every seat is needed.
 pub(super) fn idle_seats(
     conn: &Connection,
     since: Date,
     product: Option<&str>,
-) -> rusqlite::Result<Vec<Seat>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT product_key, account_id, email, last_active FROM seats
-         WHERE billable AND (last_active IS NULL OR last_active < ?1)
-           AND (?2 IS NULL OR product_key = ?2)
-         ORDER BY last_active IS NOT NULL, last_active, product_key, account_id",
-    )?;
-    let rows = stmt.query_map(params![since.to_string(), product], |r| {
-        Ok(Seat {
-            product: r.get(0)?,
-            account_id: r.get(1)?,
-            email: r.get(2)?,
-            billable: true,
-            last_active: r.get_ref(3)?.as_str_or_null()?.and_then(day_of),
-        })
-    })?;
-    rows.collect()
+    prices: &Prices,
+    each: &mut dyn FnMut(Seat) -> ControlFlow<()>,
+) -> rusqlite::Result<()> {
+    let mut products: Vec<String> = conn
+        .prepare_cached("SELECT DISTINCT product_key FROM seats")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    products.retain(|p| product.is_none_or(|wanted| wanted == p));
+    let price = |p: &str| prices.get(p).copied().unwrap_or(0.0);
+    products.sort_by(|a, b| price(b).total_cmp(&price(a)).then_with(|| a.cmp(b)));
+    let since = since.to_string();
+    let mut start = 0;
+    while start < products.len() {
+        let same_price = products[start..]
+            .iter()
+            .take_while(|p| price(p) == price(&products[start]))
+            .count();
+        let group = &products[start..start + same_price];
+        start += same_price;
+        if merge_idle(conn, group, &since, each)?.is_break() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Hands `each` the idle seats of `products` (each already in order),
+/// merged by last use, product and account.
+fn merge_idle(
+    conn: &Connection,
+    products: &[String],
+    since: &str,
+    each: &mut dyn FnMut(Seat) -> ControlFlow<()>,
+) -> rusqlite::Result<ControlFlow<()>> {
+    let sql = "SELECT product_key, account_id, email, last_active FROM seats
+               WHERE product_key = ?1 AND billable = 1 AND last_active < ?2
+               ORDER BY last_active, account_id";
+    let mut statements = Vec::with_capacity(products.len());
+    for _ in products {
+        statements.push(conn.prepare(sql)?);
+    }
+    let mut streams = Vec::with_capacity(products.len());
+    for (statement, product) in statements.iter_mut().zip(products) {
+        streams.push(statement.query(params![product, since])?);
+    }
+    let mut heads: Vec<Option<Seat>> = Vec::with_capacity(streams.len());
+    for rows in &mut streams {
+        heads.push(next_seat(rows)?);
+    }
+    loop {
+        let next = heads
+            .iter()
+            .enumerate()
+            .filter_map(|(i, head)| head.as_ref().map(|s| (i, s)))
+            .min_by(|(_, a), (_, b)| {
+                (a.last_active, &a.product, &a.account_id).cmp(&(
+                    b.last_active,
+                    &b.product,
+                    &b.account_id,
+                ))
+            })
+            .map(|(i, _)| i);
+        let Some(i) = next else {
+            return Ok(ControlFlow::Continue(()));
+        };
+        let seat = std::mem::replace(&mut heads[i], next_seat(&mut streams[i])?);
+        if let Some(seat) = seat
+            && each(seat).is_break()
+        {
+            return Ok(ControlFlow::Break(()));
+        }
+    }
+}
+
+fn next_seat(rows: &mut rusqlite::Rows<'_>) -> rusqlite::Result<Option<Seat>> {
+    let Some(r) = rows.next()? else {
+        return Ok(None);
+    };
+    Ok(Some(Seat {
+        product: r.get(0)?,
+        account_id: r.get(1)?,
+        email: r.get(2)?,
+        billable: true,
+        last_active: day_of(r.get_ref(3)?.as_str()?),
+    }))
 }
 
 /// Hands each account `filter` keeps to `each`, in stored order.
@@ -133,37 +208,22 @@ fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
 /// Every account of the person with this email or account id, each with
 /// its licences and the person's last use of each product.
 pub(super) fn person(conn: &Connection, who: &str) -> rusqlite::Result<Option<Vec<PersonRow>>> {
-    let by_key = |key: String| {
-        conn.query_row(
-            "SELECT person FROM people_keys WHERE key = ?1",
-            [key],
-            |r| r.get::<_, i64>(0),
-        )
-        .optional()
+    let Some(ids) = ids_of_person(conn, who)? else {
+        return Ok(None);
     };
-    let person = match by_key(format!("id:{who}"))? {
-        Some(p) => p,
-        None => match by_key(format!("email:{}", who.to_lowercase()))? {
-            Some(p) => p,
-            None => return Ok(None),
-        },
-    };
-    let ids: Vec<String> = conn
-        .prepare_cached(
-            "SELECT substr(key, 4) FROM people_keys WHERE person = ?1 AND substr(key, 1, 3) = 'id:'",
-        )?
-        .query_map([person], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
     let ids = serde_json::to_string(&ids).unwrap_or_default();
-    let last_active: BTreeMap<String, Option<Date>> = conn
-        .prepare_cached("SELECT product_key, last_active FROM seats WHERE person = ?1")?
-        .query_map([person], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get_ref(1)?.as_str_or_null()?.and_then(day_of),
-            ))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let mut last_active: BTreeMap<String, Date> = BTreeMap::new();
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT t.product_key, t.last_active FROM usage t {CURRENT}
+         WHERE t.account_id IN (SELECT value FROM json_each(?1))"
+    ))?;
+    let mut rows = stmt.query([&ids])?;
+    while let Some(r) = rows.next()? {
+        if let Some(day) = day_of(r.get_ref(1)?.as_str()?) {
+            let latest = last_active.entry(r.get(0)?).or_insert(day);
+            *latest = (*latest).max(day);
+        }
+    }
     let mut licences: Vec<(String, String, PersonLicence)> = Vec::new();
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT t.connector, t.account_id, t.product_key, t.role, t.billable FROM licenses t {CURRENT}
@@ -176,7 +236,7 @@ pub(super) fn person(conn: &Connection, who: &str) -> rusqlite::Result<Option<Ve
             r.get(0)?,
             r.get(1)?,
             PersonLicence {
-                last_active: last_active.get(&product).copied().flatten(),
+                last_active: last_active.get(&product).copied(),
                 product,
                 role: r.get(3)?,
                 billable: r.get(4)?,

@@ -147,32 +147,28 @@ ALTER TABLE usage_v2 RENAME TO usage;
 CREATE INDEX usage_by_generation ON usage (connector, generation);
 ";
 
-/// Version 3: the current snapshot's accounts joined into people, and the
-/// seats the reports count, derived from the data tables whenever the
-/// current generations change (`people_source` says which ones they were
-/// derived from). `people_keys` maps each account id (`id:<id>`) and
-/// lower-cased email (`email:<email>`) of the snapshot to its person;
-/// `seats` holds one row per person and product held.
+/// Version 3: the seats the reports count, one row per person and product
+/// held, derived from the data tables whenever the current generations
+/// change (`people_source` says which ones they were derived from). Rows
+/// are clustered the way the reports read them: by product, billable
+/// then by whether they are billable, and from the longest idle (`last_active` is `''` for
+/// never) to the most recently active; they are written in that order,
+/// with no other index to maintain, so that rebuilding them costs one
+/// sequential write.
 const V3: &str = "
 CREATE TABLE people_source (
     connector  TEXT PRIMARY KEY,
     generation INTEGER NOT NULL
 );
-CREATE TABLE people_keys (
-    key    TEXT PRIMARY KEY,
-    person INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX people_keys_by_person ON people_keys (person);
 CREATE TABLE seats (
-    person      INTEGER NOT NULL,
     product_key TEXT NOT NULL,
-    account_id  TEXT NOT NULL,
-    email       TEXT,
     billable    INTEGER NOT NULL,
-    last_active TEXT,
-    PRIMARY KEY (person, product_key)
+    last_active TEXT NOT NULL,
+    account_id  TEXT NOT NULL,
+    person      INTEGER NOT NULL,
+    email       TEXT,
+    PRIMARY KEY (product_key, billable, last_active, account_id, person)
 ) WITHOUT ROWID;
-CREATE INDEX seats_by_product ON seats (product_key, billable, last_active);
 ";
 
 /// Why the schema could not be brought up to date.

@@ -343,6 +343,23 @@ fn used(id: &str, product: &str, day: &str) -> Usage {
     }
 }
 
+/// Every idle seat, in the store's order.
+fn idle(
+    store: &mut SqliteStore,
+    since: time::Date,
+    product: Option<&str>,
+    prices: &Prices,
+) -> Vec<Seat> {
+    let mut seats = Vec::new();
+    store
+        .idle_seats(since, product, prices, &mut |s| {
+            seats.push(s);
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    seats
+}
+
 fn people_of(store: &mut SqliteStore, who: &str) -> BTreeSet<(String, String)> {
     store
         .person(who)
@@ -462,18 +479,19 @@ fn seats_count_people_once_and_take_usage_from_any_connector() {
             monthly_cost: Some(40.0),
         }]
     );
-    let idle = store
-        .idle_seats(today - time::Duration::days(30), None)
-        .unwrap();
-    assert_eq!(idle.len(), 1, "{idle:?}");
-    assert_eq!(idle[0].account_id, "b");
-    assert_eq!(idle[0].email.as_deref(), Some("b@acme.example"));
-    assert_eq!(idle[0].last_active, Some(date!(2026 - 07 - 01)));
+    let idle_b = idle(&mut store, today - time::Duration::days(30), None, &prices);
+    assert_eq!(idle_b.len(), 1, "{idle_b:?}");
+    assert_eq!(idle_b[0].account_id, "b");
+    assert_eq!(idle_b[0].email.as_deref(), Some("b@acme.example"));
+    assert_eq!(idle_b[0].last_active, Some(date!(2026 - 07 - 01)));
     assert!(
-        store
-            .idle_seats(today - time::Duration::days(30), Some("confluence"))
-            .unwrap()
-            .is_empty()
+        idle(
+            &mut store,
+            today - time::Duration::days(30),
+            Some("confluence"),
+            &prices
+        )
+        .is_empty()
     );
     let person = store.person("b").unwrap().unwrap();
     assert_eq!(person.len(), 1);
@@ -550,4 +568,48 @@ fn accounts_stream_in_order_through_every_filter() {
         })
         .unwrap();
     assert_eq!(first, ["a"], "a break stops the stream");
+}
+
+#[test]
+fn idle_seats_come_dearest_first_then_longest_idle() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("roster.db")).unwrap();
+    let ids = ["p", "q", "r", "s"];
+    sync(
+        &mut store,
+        "admin",
+        &Reported {
+            accounts: ids.iter().map(|id| account(id)).collect(),
+            licenses: vec![
+                licence("p", "cheap", true),
+                licence("q", "dear", true),
+                licence("r", "dear", true),
+                licence("s", "free", true),
+                licence("p", "free", true),
+                licence("q", "cheap", false),
+            ],
+            usage: vec![
+                used("q", "dear", "2026-01-05"),
+                used("p", "free", "2026-02-01"),
+                used("p", "cheap", "2026-11-20"),
+            ],
+            ..Reported::default()
+        },
+    );
+    let prices = Prices::from([("dear".to_owned(), 20.0), ("cheap".to_owned(), 2.0)]);
+    let order: Vec<(String, String)> = idle(&mut store, date!(2026 - 06 - 01), None, &prices)
+        .into_iter()
+        .map(|s| (s.product, s.account_id))
+        .collect();
+    let expected = [("dear", "r"), ("dear", "q"), ("free", "s"), ("free", "p")]
+        .map(|(p, a)| (p.to_owned(), a.to_owned()));
+    assert_eq!(order, expected, "the recent and the unbilled are not idle");
+    let mut first = Vec::new();
+    store
+        .idle_seats(date!(2026 - 06 - 01), None, &prices, &mut |s| {
+            first.push(s.account_id);
+            ControlFlow::Break(())
+        })
+        .unwrap();
+    assert_eq!(first, ["r"]);
 }
