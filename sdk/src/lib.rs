@@ -51,21 +51,25 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod batch;
 mod config;
 mod connector;
 mod error;
 mod export;
 pub mod http;
+pub mod json;
 pub mod log;
 mod manifest;
+mod memo;
 pub mod paging;
 mod provision;
 mod types;
 
-pub use config::{Secret, base_url, site_url};
+pub use config::{Secret, base_url, plain_id, site_url};
 pub use connector::{Connector, Page};
 pub use error::{Error, Result};
 pub use manifest::{Credential, Manifest};
+pub use memo::Memo;
 pub use provision::Provisioning;
 pub use types::{
     AccessChange, AccessTarget, Account, AccountKind, AccountStatus, Action, ActionKind,
