@@ -1,0 +1,23 @@
+//! What every Roster connector for an Atlassian product shares, so that a
+//! connector crate is only the mapping from its product's API to the
+//! contract.
+//!
+//! - [`rest`]: an Atlassian REST API at its configured base URL: the URLs
+//!   of its paths, and requests that carry the connector's credential and
+//!   read Atlassian error bodies.
+//! - [`errors`]: Atlassian error bodies, and the missing permission of a
+//!   refusal.
+//! - [`paging`]: the paging styles of Atlassian APIs (Jira's and
+//!   Confluence's `PageBean`, the Admin API's cursors, Bitbucket's and
+//!   Confluence's next links) and a batched reader of many `PageBean`
+//!   listings at once.
+//!
+//! What is not Atlassian's (position paging, SCIM, fan-out over
+//! `send_all`, session caches) is in `roster-sdk`.
+#![deny(missing_docs)]
+
+pub mod errors;
+pub mod paging;
+pub mod rest;
+
+pub use rest::Rest;
