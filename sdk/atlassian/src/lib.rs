@@ -11,13 +11,23 @@
 //!   Confluence's `PageBean`, the Admin API's cursors, Bitbucket's and
 //!   Confluence's next links) and a batched reader of many `PageBean`
 //!   listings at once.
+//! - [`products`], [`groups`], [`roles`], [`ari`]: the product vocabulary:
+//!   canonical keys and names, default groups, billable roles and their
+//!   ranks, instance ARIs.
+//! - [`accounts`]: account types, and the user the site APIs return.
 //!
 //! What is not Atlassian's (position paging, SCIM, fan-out over
 //! `send_all`, session caches) is in `roster-sdk`.
 #![deny(missing_docs)]
 
+pub mod accounts;
+pub mod ari;
 pub mod errors;
+pub mod groups;
 pub mod paging;
+pub mod products;
 pub mod rest;
+pub mod roles;
 
+pub use groups::GroupRef;
 pub use rest::Rest;
