@@ -15,19 +15,27 @@
 //!   canonical keys and names, default groups, billable roles and their
 //!   ranks, instance ARIs.
 //! - [`accounts`]: account types, and the user the site APIs return.
+//! - [`directory`]: a site's group memberships, read group by group, and
+//!   a session's policy for reading them.
+//! - [`access`]: granting and revoking access through group membership.
+//! - [`site`]: a Jira or Confluence site: the config and manifest of its
+//!   connector, its base URL and cloud id, the permissions a check names.
 //!
 //! What is not Atlassian's (position paging, SCIM, fan-out over
 //! `send_all`, session caches) is in `roster-sdk`.
 #![deny(missing_docs)]
 
+pub mod access;
 pub mod accounts;
 pub mod ari;
+pub mod directory;
 pub mod errors;
 pub mod groups;
 pub mod paging;
 pub mod products;
 pub mod rest;
 pub mod roles;
+pub mod site;
 
 pub use groups::GroupRef;
 pub use rest::Rest;
