@@ -20,6 +20,8 @@
 //! - [`access`]: granting and revoking access through group membership.
 //! - [`site`]: a Jira or Confluence site: the config and manifest of its
 //!   connector, its base URL and cloud id, the permissions a check names.
+//! - [`admin`]: the Atlassian Administration API's shapes and reads, for
+//!   every connector that asks the organization.
 //!
 //! What is not Atlassian's (position paging, SCIM, fan-out over
 //! `send_all`, session caches) is in `roster-sdk`.
@@ -27,6 +29,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod admin;
 pub mod ari;
 pub mod directory;
 pub mod errors;
