@@ -18,7 +18,6 @@ use crate::{Error, Result};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::marker::PhantomData;
-use url::Url;
 
 /// A decoded page of a listing that knows how to ask for the page after
 /// it. Implement it for an API's page shape to read listings with
@@ -105,49 +104,6 @@ fn not_again(next: Request, request: &Request) -> Result<Request> {
     Ok(next)
 }
 
-/// `{"data":[...],"links":{"next":...}}`: the Admin API's cursor paging.
-/// `links.next` is a cursor token, or on some endpoints a URL carrying a
-/// `cursor` parameter; [`next_cursor`](LinksPage::next_cursor) accepts both.
-#[derive(Debug, Deserialize)]
-pub struct LinksPage<T> {
-    /// The page's items.
-    pub data: Vec<T>,
-    /// Links to neighbouring pages.
-    #[serde(default)]
-    pub links: Links,
-}
-
-/// The `links` object of a [`LinksPage`].
-#[derive(Debug, Default, Deserialize)]
-pub struct Links {
-    /// The next page, if any.
-    #[serde(default)]
-    pub next: Option<String>,
-}
-
-impl<T> LinksPage<T> {
-    /// The cursor of the next page; none at the end.
-    pub fn next_cursor(&self) -> Option<String> {
-        self.links.next_cursor()
-    }
-}
-
-impl Links {
-    /// The cursor of the next page; none at the end. For answers whose
-    /// `data` is one object rather than a list, such as the Admin API's
-    /// last-active dates.
-    pub fn next_cursor(&self) -> Option<String> {
-        let next = self.next.as_deref().filter(|n| !n.is_empty())?;
-        match Url::parse(next) {
-            Ok(url) => url
-                .query_pairs()
-                .find(|(k, _)| k == "cursor")
-                .map(|(_, v)| v.into_owned()),
-            Err(_) => Some(next.to_owned()),
-        }
-    }
-}
-
 /// An offset cursor for APIs paged by position: bare arrays that end with
 /// an empty page, or pages with a total (`offset`/`limit`,
 /// `startAt`/`maxResults`, `start`/`limit`).
@@ -228,24 +184,6 @@ impl<T: DeserializeOwned> Paged for ScimPage<T> {
             .next_start()
             .map(|n| request.clone().set_query("startIndex", &n.to_string()));
         Ok((self.resources, next))
-    }
-}
-
-/// A Bitbucket page: `{"values":[...],"next":"<absolute URL>"}`. The cursor
-/// is the URL itself; the host still checks it against the allowlist.
-#[derive(Debug, Deserialize)]
-pub struct NextUrlPage<T> {
-    /// The page's items.
-    pub values: Vec<T>,
-    /// Absolute URL of the next page, if any.
-    #[serde(default)]
-    pub next: Option<String>,
-}
-
-impl<T> NextUrlPage<T> {
-    /// The next page's URL; none at the end.
-    pub fn next_cursor(&self) -> Option<String> {
-        self.next.clone().filter(|n| !n.is_empty())
     }
 }
 
