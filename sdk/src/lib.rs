@@ -7,48 +7,18 @@
 //! credentials.
 //!
 //! With this crate a connector is one type implementing [`Connector`] and one
-//! call to [`export_connector!`]:
+//! call to [`export_connector!`]. The whole of a small connector, which is
+//! also the crate `sdk/example` of the repository:
 //!
-//! ```ignore
-//! use roster_sdk::prelude::*;
-//!
-//! #[derive(serde::Deserialize, schemars::JsonSchema)]
-//! struct Config {
-//!     /// Your site's subdomain: `acme` for acme.example.com.
-//!     site: String,
-//!     /// API token, from your profile's security settings.
-//!     token: Secret,
-//! }
-//!
-//! struct Example { base: Url }
-//!
-//! impl Connector for Example {
-//!     type Config = Config;
-//!
-//!     fn manifest() -> Manifest {
-//!         Manifest::new("example", "Example", env!("CARGO_PKG_VERSION"))
-//!             .host("https://{site}.example.com")
-//!             .credential(Credential::bearer("token", "token").to("https://{site}.example.com"))
-//!             .streams([Stream::Accounts])
-//!     }
-//!
-//!     fn open(config: Config) -> Result<Self> {
-//!         Ok(Example { base: site_url(&config.site)? })
-//!     }
-//!
-//!     fn check(&self) -> Result<CheckReport> {
-//!         Request::get(self.base.join("/me")?).auth("token").fetch()?;
-//!         Ok(CheckReport::all_of(&Self::manifest()))
-//!     }
-//!
-//!     fn accounts(&self, cursor: Option<String>) -> Result<Page<Account>> {
-//!         // one request, one page
-//!         # todo!()
-//!     }
-//! }
-//!
-//! roster_sdk::export_connector!(Example);
+//! ```no_run
+#![doc = include_str!("../example/src/lib.rs")]
+//! # fn main() {}
 //! ```
+//!
+//! Beyond the trait: [`http`] sends requests through the host and reads
+//! upstream errors, [`paging`] computes cursors and reads every page of a
+//! listing, [`batch`] fans one request per subject out as one batch, and
+//! [`Provisioning`] gives dry runs and real runs one code path.
 #![deny(missing_docs)]
 
 pub mod batch;
@@ -115,8 +85,28 @@ pub mod __private {
 /// Call it once, at the crate root of a `cdylib` crate built for
 /// `wasm32-wasip2`:
 ///
-/// ```ignore
+/// ```no_run
+/// # use roster_sdk::prelude::*;
+/// # #[derive(serde::Deserialize, schemars::JsonSchema)]
+/// # struct Config {}
+/// struct MyConnector;
+///
+/// impl Connector for MyConnector {
+///     // ...
+/// #     type Config = Config;
+/// #     fn manifest() -> Manifest {
+/// #         Manifest::new("mine", "Mine", "0.1.0")
+/// #     }
+/// #     fn open(_: Config) -> Result<Self> {
+/// #         Ok(MyConnector)
+/// #     }
+/// #     fn check(&self) -> Result<CheckReport> {
+/// #         Ok(CheckReport::all_of(&Self::manifest()))
+/// #     }
+/// }
+///
 /// roster_sdk::export_connector!(MyConnector);
+/// # fn main() {}
 /// ```
 #[macro_export]
 macro_rules! export_connector {
