@@ -19,48 +19,32 @@ pub const SCIM: &str = "scim";
 impl GroupWrites for Organization {
     /// `POST .../groups/{groupId}/memberships`.
     fn add_member(&self, group: &GroupRef, account_id: &str) -> Result<Request> {
-        let directory = self.org.directory()?;
-        let path = [
-            "directories",
-            &directory,
-            "groups",
-            &group.id,
-            "memberships",
-        ];
-        Ok(self
+        let url = self
             .org
-            .rest()
-            .post(self.org.org_url("v2", &path)?)
-            .json(&json!({ "accountId": account_id })))
+            .directory_url(&["groups", &group.id, "memberships"])?;
+        let body = json!({ "accountId": account_id });
+        Ok(self.org.rest().post(url).json(&body))
     }
 
     /// `DELETE .../groups/{groupId}/memberships/{accountId}`.
     fn remove_member(&self, group: &GroupRef, account_id: &str) -> Result<Request> {
-        let directory = self.org.directory()?;
-        let path = [
-            "directories",
-            &directory,
-            "groups",
-            &group.id,
-            "memberships",
-            account_id,
-        ];
-        Ok(self.org.rest().delete(self.org.org_url("v2", &path)?))
+        let path = ["groups", &group.id, "memberships", account_id];
+        Ok(self.org.rest().delete(self.org.directory_url(&path)?))
     }
 }
 
 /// `POST .../users/{accountId}/suspend` or `.../restore`.
 pub fn lifecycle(org: &Org, account_id: &str, verb: &str) -> Result<Request> {
-    let directory = org.directory()?;
-    let path = ["directories", &directory, "users", account_id, verb];
-    Ok(org.rest().post(org.org_url("v2", &path)?))
+    Ok(org
+        .rest()
+        .post(org.directory_url(&["users", account_id, verb])?))
 }
 
 /// `DELETE .../directories/{directoryId}/users/{accountId}`.
 pub fn remove(org: &Org, account_id: &str) -> Result<Request> {
-    let directory = org.directory()?;
-    let path = ["directories", &directory, "users", account_id];
-    Ok(org.rest().delete(org.org_url("v2", &path)?))
+    Ok(org
+        .rest()
+        .delete(org.directory_url(&["users", account_id])?))
 }
 
 /// `POST /admin/v2/orgs/{orgId}/users/invite` granting each resource (a

@@ -76,6 +76,17 @@ impl Org {
         self.rest.path_url(org.iter().chain(rest))
     }
 
+    /// `admin/v2/orgs/{orgId}/directories/{directoryId}/{rest...}` in the
+    /// [`directory`](Org::directory) writes go to, each segment encoded.
+    pub fn directory_url(&self, rest: &[&str]) -> Result<Url> {
+        let directory = self.directory()?;
+        let path: Vec<&str> = ["directories", directory.as_str()]
+            .into_iter()
+            .chain(rest.iter().copied())
+            .collect();
+        self.org_url("v2", &path)
+    }
+
     /// Turns the errors of organization-level reads into what the operator
     /// must fix: the key (401) or the organization id (404).
     pub fn org_errors(&self, e: Error) -> Error {
@@ -235,18 +246,11 @@ impl Org {
     /// The role assignments of each group: one request per group, sent as
     /// one batch.
     pub fn group_role_assignments(&self, groups: &[GroupRef]) -> Result<Vec<Vec<Assignment>>> {
-        let directory = self.directory()?;
         let requests = groups
             .iter()
             .map(|g| {
-                let path = [
-                    "directories",
-                    &directory,
-                    "groups",
-                    &g.id,
-                    "role-assignments",
-                ];
-                Ok(self.rest.get(self.org_url("v2", &path)?))
+                let url = self.directory_url(&["groups", &g.id, "role-assignments"])?;
+                Ok(self.rest.get(url))
             })
             .collect::<Result<Vec<_>>>()?;
         fan_out::<LinksPage<Assignment>>(&requests, |i| format!("group `{}`", groups[i].name))
@@ -310,10 +314,9 @@ impl Org {
     /// Every group of the directory, every page; read once per session.
     pub fn groups(&self) -> Result<Vec<GroupRef>> {
         self.groups.get_or_read(|| {
-            let directory = self.directory()?;
             let first = self
                 .rest
-                .get(self.org_url("v2", &["directories", &directory, "groups"])?)
+                .get(self.directory_url(&["groups"])?)
                 .query([("limit", GROUPS_PAGE.to_string())]);
             every_item::<LinksPage<GroupRef>>(first).map_err(|e| self.org_errors(e))
         })
@@ -367,6 +370,15 @@ mod tests {
         );
         assert_eq!(org().rest().base().as_str(), "http://127.0.0.1:9/");
         assert_eq!(org().org_id(), "k7-org");
+        // With the directory id read (here: kept), writes name it.
+        let org = org();
+        org.directory.refresh(|| Ok("d/1".into())).unwrap();
+        assert_eq!(
+            org.directory_url(&["users", "a1", "suspend"])
+                .unwrap()
+                .as_str(),
+            "http://127.0.0.1:9/admin/v2/orgs/k7-org/directories/d%2F1/users/a1/suspend"
+        );
     }
 
     #[test]
