@@ -92,6 +92,25 @@ pub fn site_url(field: &str, value: &str, template: &str) -> Result<Url> {
     base_url(field, &template.replace("{}", &value.to_ascii_lowercase()))
 }
 
+/// Checks that a configured id (an organization or directory id) can be
+/// one path segment: 1 to 128 letters, digits, `-` and `_`. Anything else
+/// is a config error naming `field`, never part of a URL.
+pub fn plain_id(field: &str, value: &str) -> Result<()> {
+    let valid = !value.is_empty()
+        && value.len() <= 128
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::config(
+            field,
+            format_args!("`{value}` is not an id: use only letters, digits, `-` and `_`"),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +151,17 @@ mod tests {
                 site_url("site", bad, "https://{}.atlassian.net").is_err(),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn ids_are_one_path_segment() {
+        for good in ["k7a3-b2_c9", "0", &"a".repeat(128)] {
+            assert!(plain_id("org_id", good).is_ok(), "{good}");
+        }
+        for bad in ["", "a/b", "a b", "..", "a?b", "é", &"a".repeat(129)] {
+            let err = plain_id("org_id", bad).unwrap_err();
+            assert!(err.to_string().contains("`org_id`"), "{bad}: {err}");
         }
     }
 

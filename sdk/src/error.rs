@@ -51,6 +51,23 @@ impl Error {
     pub fn invalid_response(what: impl fmt::Display) -> Self {
         Error::InvalidResponse(what.to_string())
     }
+
+    /// Names what the request that failed was about (`account `5b10…``),
+    /// for an error of one request among many, such as one answer of a
+    /// [`fan_out`](crate::batch::fan_out). Only a refusal (`Forbidden`) or
+    /// an upstream failure concerns that one subject; the other errors are
+    /// about the whole session (credentials, config, rate limits) and stay
+    /// as they are.
+    pub fn about(self, subject: &str) -> Self {
+        match self {
+            Error::Upstream { status, message } => Error::Upstream {
+                status,
+                message: format!("{subject}: {message}"),
+            },
+            Error::Forbidden(m) => Error::Forbidden(format!("{subject}: {m}")),
+            other => other,
+        }
+    }
 }
 
 impl fmt::Display for Error {
@@ -120,6 +137,36 @@ impl From<Error> for wit::ConnectorError {
             }
             Error::InvalidResponse(m) => wit::ConnectorError::InvalidResponse(m),
             Error::Internal(m) => wit::ConnectorError::Internal(m),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn about_names_the_subject_of_one_request_s_failure() {
+        let subject = "account `a`";
+        assert_eq!(
+            Error::Forbidden("no".into()).about(subject),
+            Error::Forbidden("account `a`: no".into())
+        );
+        assert_eq!(
+            Error::Upstream {
+                status: 500,
+                message: "boom".into()
+            }
+            .about(subject)
+            .to_string(),
+            "upstream error 500: account `a`: boom"
+        );
+        for session_wide in [
+            Error::Unauthorized("key".into()),
+            Error::RateLimited(Some(3)),
+            Error::InvalidConfig("x".into()),
+        ] {
+            assert_eq!(session_wide.clone().about(subject), session_wide);
         }
     }
 }

@@ -7,65 +7,39 @@
 //! credentials.
 //!
 //! With this crate a connector is one type implementing [`Connector`] and one
-//! call to [`export_connector!`]:
+//! call to [`export_connector!`]. The whole of a small connector, which is
+//! also the crate `sdk/example` of the repository:
 //!
-//! ```ignore
-//! use roster_sdk::prelude::*;
-//!
-//! #[derive(serde::Deserialize, schemars::JsonSchema)]
-//! struct Config {
-//!     /// Your site's subdomain: `acme` for acme.example.com.
-//!     site: String,
-//!     /// API token, from your profile's security settings.
-//!     token: Secret,
-//! }
-//!
-//! struct Example { base: Url }
-//!
-//! impl Connector for Example {
-//!     type Config = Config;
-//!
-//!     fn manifest() -> Manifest {
-//!         Manifest::new("example", "Example", env!("CARGO_PKG_VERSION"))
-//!             .host("https://{site}.example.com")
-//!             .credential(Credential::bearer("token", "token").to("https://{site}.example.com"))
-//!             .streams([Stream::Accounts])
-//!     }
-//!
-//!     fn open(config: Config) -> Result<Self> {
-//!         Ok(Example { base: site_url(&config.site)? })
-//!     }
-//!
-//!     fn check(&self) -> Result<CheckReport> {
-//!         Request::get(self.base.join("/me")?).auth("token").fetch()?;
-//!         Ok(CheckReport::all_of(&Self::manifest()))
-//!     }
-//!
-//!     fn accounts(&self, cursor: Option<String>) -> Result<Page<Account>> {
-//!         // one request, one page
-//!         # todo!()
-//!     }
-//! }
-//!
-//! roster_sdk::export_connector!(Example);
+//! ```no_run
+#![doc = include_str!("../example/src/lib.rs")]
+//! # fn main() {}
 //! ```
+//!
+//! Beyond the trait: [`http`] sends requests through the host and reads
+//! upstream errors, [`paging`] computes cursors and reads every page of a
+//! listing, [`batch`] fans one request per subject out as one batch, and
+//! [`Provisioning`] gives dry runs and real runs one code path.
 #![deny(missing_docs)]
 
+pub mod batch;
 mod config;
 mod connector;
 mod error;
 mod export;
 pub mod http;
+pub mod json;
 pub mod log;
 mod manifest;
+mod memo;
 pub mod paging;
 mod provision;
 mod types;
 
-pub use config::{Secret, base_url, site_url};
+pub use config::{Secret, base_url, plain_id, site_url};
 pub use connector::{Connector, Page};
 pub use error::{Error, Result};
 pub use manifest::{Credential, Manifest};
+pub use memo::Memo;
 pub use provision::Provisioning;
 pub use types::{
     AccessChange, AccessTarget, Account, AccountKind, AccountStatus, Action, ActionKind,
@@ -111,8 +85,28 @@ pub mod __private {
 /// Call it once, at the crate root of a `cdylib` crate built for
 /// `wasm32-wasip2`:
 ///
-/// ```ignore
+/// ```no_run
+/// # use roster_sdk::prelude::*;
+/// # #[derive(serde::Deserialize, schemars::JsonSchema)]
+/// # struct Config {}
+/// struct MyConnector;
+///
+/// impl Connector for MyConnector {
+///     // ...
+/// #     type Config = Config;
+/// #     fn manifest() -> Manifest {
+/// #         Manifest::new("mine", "Mine", "0.1.0")
+/// #     }
+/// #     fn open(_: Config) -> Result<Self> {
+/// #         Ok(MyConnector)
+/// #     }
+/// #     fn check(&self) -> Result<CheckReport> {
+/// #         Ok(CheckReport::all_of(&Self::manifest()))
+/// #     }
+/// }
+///
 /// roster_sdk::export_connector!(MyConnector);
+/// # fn main() {}
 /// ```
 #[macro_export]
 macro_rules! export_connector {

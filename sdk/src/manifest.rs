@@ -73,6 +73,16 @@ impl Manifest {
         self
     }
 
+    /// The declared host templates.
+    pub fn hosts(&self) -> &[String] {
+        &self.hosts
+    }
+
+    /// The declared credentials.
+    pub fn credentials(&self) -> &[Credential] {
+        &self.credentials
+    }
+
     /// The declared streams and actions.
     pub fn capabilities(&self) -> Capabilities {
         Capabilities {
@@ -153,6 +163,16 @@ impl Credential {
                     .collect(),
             ),
         )
+    }
+
+    /// The credential's id, which requests name.
+    pub fn id(&self) -> &str {
+        &self.0.id
+    }
+
+    /// The host templates the credential may go to.
+    pub fn hosts(&self) -> &[String] {
+        &self.0.hosts
     }
 
     /// Allows the credential to go to `host_template` (one of the

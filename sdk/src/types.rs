@@ -75,6 +75,16 @@ impl CheckReport {
             warnings: Vec::new(),
         }
     }
+
+    /// Keeps only the streams `keep` accepts: what the credentials allow.
+    pub fn keep_streams(&mut self, keep: impl Fn(Stream) -> bool) {
+        self.capabilities.streams.retain(|s| keep(*s));
+    }
+
+    /// Keeps only the actions `keep` accepts: what the credentials allow.
+    pub fn keep_actions(&mut self, keep: impl Fn(ActionKind) -> bool) {
+        self.capabilities.actions.retain(|a| keep(*a));
+    }
 }
 
 impl Action {
@@ -88,5 +98,32 @@ impl Action {
             Action::Restore(_) => ActionKind::Restore,
             Action::Remove(_) => ActionKind::Remove,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Manifest;
+
+    #[test]
+    fn a_check_keeps_what_the_credentials_allow() {
+        let manifest = Manifest::new("x", "X", "0")
+            .streams([Stream::Accounts, Stream::Licenses])
+            .actions([ActionKind::Invite, ActionKind::Grant]);
+        let mut report = CheckReport::all_of(&manifest);
+        report.keep_streams(|s| s == Stream::Accounts);
+        report.keep_actions(|a| a != ActionKind::Invite);
+        assert_eq!(report.capabilities.streams, [Stream::Accounts]);
+        assert_eq!(report.capabilities.actions, [ActionKind::Grant]);
+    }
+
+    #[test]
+    fn dates_keep_their_day() {
+        assert_eq!(
+            Instant::date("2026-07-30T12:00:00Z"),
+            Instant::Date("2026-07-30".into())
+        );
+        assert_eq!(Instant::timestamp("t").as_str(), "t");
     }
 }

@@ -51,12 +51,20 @@
 mod api;
 mod roles;
 
-use api::{Admin, ProductAccess, User};
-use roles::{Grants, paid_role, strongest_role};
+use roles::{Grants, strongest_role};
+use roster_atlassian::GroupRef;
+use roster_atlassian::access::{self, GroupWrites};
+use roster_atlassian::accounts::account_kind;
+use roster_atlassian::admin::shapes::{ProductAccess, User};
+use roster_atlassian::admin::{EXPAND_ACTIVITY, EXPAND_ALL, Org, USERS_PAGE};
+use roster_atlassian::ari::{is_cloud_id, on_site, resource_key};
+use roster_atlassian::groups::{self, default_group, default_group_names};
+use roster_atlassian::products::{PRODUCTS, canonical_key, product_name};
+use roster_atlassian::roles::paid_role;
 use roster_sdk::prelude::*;
+use roster_sdk::{Memo, plain_id};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use std::cell::RefCell;
 use std::rc::Rc;
 
 /// Where Atlassian's organisation APIs live.
@@ -102,18 +110,18 @@ struct Config {
     base_url: Option<String>,
 }
 
-struct Connector {
-    admin: Admin,
-    org_id: String,
+/// A session against one organization.
+struct Organization {
+    org: Org,
     /// The SCIM directory id, when SCIM is configured.
     scim_directory: Option<String>,
     /// The site's cloud id usage and licences are limited to.
     site: Option<String>,
     /// What the groups grant, read once per session.
-    grants: RefCell<Option<Rc<Grants>>>,
+    grants: Memo<Rc<Grants>>,
 }
 
-impl roster_sdk::Connector for Connector {
+impl Connector for Organization {
     type Config = Config;
 
     fn manifest() -> Manifest {
@@ -153,17 +161,7 @@ impl roster_sdk::Connector for Connector {
             ActionKind::Restore,
             ActionKind::Remove,
         ])
-        .products([
-            "jira-software",
-            "jira-servicedesk",
-            "confluence",
-            "trello",
-            "bitbucket",
-            "jira-core",
-            "jira-product-discovery",
-            "opsgenie",
-            "statuspage",
-        ])
+        .products(PRODUCTS.map(|(key, _)| key))
     }
 
     fn open(config: Config) -> Result<Self> {
@@ -202,22 +200,21 @@ impl roster_sdk::Connector for Connector {
                 ),
             ));
         }
-        Ok(Connector {
-            admin: Admin::new(base, config.org_id.clone()),
-            org_id: config.org_id,
+        Ok(Organization {
+            org: Org::new(base, config.org_id, api::ORG),
             scim_directory,
             site: config.site.map(|s| s.to_ascii_lowercase()),
-            grants: RefCell::default(),
+            grants: Memo::new(),
         })
     }
 
     fn check(&self) -> Result<CheckReport> {
-        let name = self.admin.org_name().map_err(|e| match e {
+        let name = self.org.org_name().map_err(|e| match e {
             Error::NotFound(_) => self.unknown_org(),
-            other => self.admin.org_errors(other),
+            other => self.org.org_errors(other),
         })?;
         let mut report = CheckReport::all_of(&Self::manifest());
-        report.principal = Some(format!("organization {name} ({})", self.org_id));
+        report.principal = Some(format!("organization {name} ({})", self.org.org_id()));
         if let Some(warning) = self.probe_user_management()? {
             report.warnings.push(warning);
         }
@@ -228,16 +225,16 @@ impl roster_sdk::Connector for Connector {
     }
 
     fn accounts(&self, cursor: Option<String>) -> Result<Page<Account>> {
-        let (users, next) = self.admin.users_page(cursor.as_deref(), api::EXPAND_ALL)?;
+        let (users, next) = self.org.users_page(cursor.as_deref(), EXPAND_ALL)?;
         let items = users.iter().map(|u| self.account(u)).collect();
         Ok(Page::new(items, next))
     }
 
     fn products(&self) -> Result<Vec<Product>> {
-        let groups = self.admin.groups()?;
+        let groups = self.org.groups()?;
         let grants = self.grants()?;
         Ok(self
-            .admin
+            .org
             .workspaces()?
             .into_iter()
             .filter_map(|w| {
@@ -268,7 +265,7 @@ impl roster_sdk::Connector for Connector {
     }
 
     fn licenses(&self, cursor: Option<String>) -> Result<Page<License>> {
-        let (users, next) = self.admin.users_page(cursor.as_deref(), api::EXPAND_ALL)?;
+        let (users, next) = self.org.users_page(cursor.as_deref(), EXPAND_ALL)?;
         let grants = self.grants()?;
         let mut items = Vec::new();
         // What groups do not tell, each holder's role assignments do.
@@ -291,7 +288,7 @@ impl roster_sdk::Connector for Connector {
             .iter()
             .map(|(u, _)| u.account_id.as_str())
             .collect();
-        let assignments = self.admin.role_assignments(&ids)?;
+        let assignments = self.org.role_assignments(&ids)?;
         for ((user, ask), assigned) in unexplained.into_iter().zip(assignments) {
             for access in ask {
                 let (role, via_group) = strongest_role(&assigned, &access.id);
@@ -305,9 +302,7 @@ impl roster_sdk::Connector for Connector {
     }
 
     fn usage(&self, cursor: Option<String>) -> Result<Page<Usage>> {
-        let (users, next) = self
-            .admin
-            .users_page(cursor.as_deref(), api::EXPAND_ACTIVITY)?;
+        let (users, next) = self.org.users_page(cursor.as_deref(), EXPAND_ACTIVITY)?;
         let stamped = users
             .iter()
             .flat_map(|u| &u.product_access)
@@ -327,7 +322,7 @@ impl roster_sdk::Connector for Connector {
             }
         } else {
             let ids: Vec<&str> = users.iter().map(|u| u.account_id.as_str()).collect();
-            for (id, products) in ids.iter().zip(self.admin.last_active(&ids)?) {
+            for (id, products) in ids.iter().zip(self.org.last_active(&ids)?) {
                 for product in products.into_iter().filter(|p| self.on_site(&p.id)) {
                     if let Some(day) = product.last_active {
                         items.push(Usage {
@@ -368,32 +363,23 @@ fn licence(
     License {
         account_id: user.account_id.clone(),
         product_key: canonical_key(&access.key),
-        billable: is_human(user) && can_sign_in(user) && paid_role(role.as_deref()),
+        billable: user.is_person() && user.can_sign_in() && paid_role(role.as_deref()),
         role,
         via_group,
     }
 }
 
-impl Connector {
+impl Organization {
     /// What the groups grant on the products kept, read on first use.
     fn grants(&self) -> Result<Rc<Grants>> {
-        if let Some(g) = &*self.grants.borrow() {
-            return Ok(Rc::clone(g));
-        }
-        let grants = Rc::new(Grants::read(&self.admin, |r| self.on_site(r))?);
-        *self.grants.borrow_mut() = Some(Rc::clone(&grants));
-        Ok(grants)
+        self.grants
+            .get_or_read(|| Ok(Rc::new(Grants::read(&self.org, |r| self.on_site(r))?)))
     }
 
     /// The account record of a directory user.
     fn account(&self, user: &User) -> Account {
-        let kind = match user.account_type.as_str() {
-            "atlassian" => AccountKind::Human,
-            "app" => AccountKind::App,
-            "customer" => AccountKind::Customer,
-            _ => AccountKind::Unknown,
-        };
-        let mut account = Account::new(&user.account_id, status(user), kind);
+        let kind = account_kind(&user.account_type);
+        let mut account = Account::new(&user.account_id, user.status(), kind);
         account.email = user.email.clone().filter(|e| !e.is_empty());
         account.display_name = user.name.clone();
         account.created_at = user.added_to_org.as_deref().map(Instant::date);
@@ -424,16 +410,13 @@ impl Connector {
 
     /// Whether a product instance's ARI is on the configured site.
     fn on_site(&self, ari: &str) -> bool {
-        match (&self.site, ari.split_once("::site/")) {
-            (Some(site), Some((_, cloud_id))) => cloud_id.eq_ignore_ascii_case(site),
-            _ => true,
-        }
+        on_site(ari, self.site.as_deref())
     }
 
     /// The error for an organisation id the key does not see, naming the
     /// ones it does.
     fn unknown_org(&self) -> Error {
-        let known = match self.admin.orgs() {
+        let known = match self.org.orgs() {
             Ok(orgs) if !orgs.is_empty() => format!("it administers {}", orgs.join(", ")),
             _ => "it administers no other organization either".to_owned(),
         };
@@ -442,7 +425,7 @@ impl Connector {
             format_args!(
                 "this API key does not administer organization `{}` ({known}); copy the id from \
                  admin.atlassian.com > Settings > API keys",
-                self.org_id
+                self.org.org_id()
             ),
         )
     }
@@ -451,11 +434,11 @@ impl Connector {
     /// created with scopes is refused there (403 naming `manage:org`),
     /// which only the restore of deactivated accounts needs.
     fn probe_user_management(&self) -> Result<Option<String>> {
-        let Some(sample) = self.admin.managed_account()? else {
+        let Some(sample) = self.org.managed_account()? else {
             return Ok(None);
         };
-        let answer = self.admin.manage_probe(&sample)?;
-        let message = roster_sdk::http::upstream_message(answer.bytes());
+        let answer = api::manage_probe(&self.org, &sample)?;
+        let message = answer.message();
         Ok(match answer.status() {
             401 | 403 if message.contains("manage:org") || message.contains("scope") => Some(
                 "`api_key` was created with scopes: the user-management API refuses it (403, \
@@ -473,7 +456,7 @@ impl Connector {
 
     /// Proves the SCIM directory id and key.
     fn probe_scim(&self, directory: &str) -> Result<()> {
-        let answer = self.admin.scim_probe(directory)?;
+        let answer = api::scim_probe(&self.org, directory)?;
         match answer.status() {
             401 => Err(Error::Unauthorized(format!(
                 "the SCIM API rejected `scim_api_key` for directory `{directory}`: regenerate it \
@@ -497,7 +480,7 @@ impl Connector {
             .iter()
             .map(|k| canonical_key(k))
             .collect();
-        if let Some(user) = self.admin.user_by_email(&email)? {
+        if let Some(user) = self.org.user_by_email(&email)? {
             for key in &keys {
                 self.grant_product(&user, key, ctx)?;
             }
@@ -512,19 +495,19 @@ impl Connector {
         let resources = keys
             .iter()
             .map(|key| {
-                self.admin
+                self.org
                     .find_resource(RESOURCE_PAGES, |p| {
                         canonical_key(&p.key) == *key && self.on_site(&p.id)
                     })?
                     .ok_or_else(|| {
                         Error::NotFound(format!(
                             "no one in the first {} people of the directory holds `{key}`, so                              its instance is unknown: grant it to someone first, or check the key",
-                            RESOURCE_PAGES * 100
+                            RESOURCE_PAGES * USERS_PAGE as usize
                         ))
                     })
             })
             .collect::<Result<Vec<_>>>()?;
-        let answer = ctx.write(self.admin.invite(&email, &resources)?)?;
+        let answer = ctx.write(api::invite(&self.org, &email, &resources)?)?;
         let account_id = answer.and_then(|r| invited_account(&r));
         Ok(ctx.finish(
             account_id,
@@ -533,20 +516,20 @@ impl Connector {
     }
 
     fn grant(&self, change: AccessChange, ctx: &mut Provisioning) -> Result<Outcome> {
-        let user = self.admin.user(&change.account_id)?;
+        let user = self.org.user(&change.account_id)?;
         let summary = match &change.target {
             AccessTarget::Product(key) => {
                 let key = canonical_key(key);
                 self.grant_product(&user, &key, ctx)?;
                 format!("grant {key} to {}", user.account_id)
             }
-            AccessTarget::Group(group) => {
-                let group = self.group(group)?;
-                if !user.groups.iter().any(|g| g.id == group.id) {
-                    ctx.write(self.admin.add_member(&group.id, &user.account_id)?)?;
-                }
-                format!("add {} to group {}", user.account_id, group.name)
-            }
+            AccessTarget::Group(group) => access::join(
+                self,
+                ctx,
+                &user.account_id,
+                &user.groups,
+                &self.group(group)?,
+            )?,
         };
         Ok(ctx.finish(Some(change.account_id), summary))
     }
@@ -562,7 +545,7 @@ impl Connector {
             .collect();
         if !held.is_empty() {
             let assigned = self
-                .admin
+                .org
                 .role_assignments(&[user.account_id.as_str()])?
                 .pop()
                 .unwrap_or_default();
@@ -573,30 +556,27 @@ impl Connector {
                 return Ok(());
             }
         }
-        let groups = self.admin.groups()?;
+        let groups = self.org.groups()?;
         let group = default_group(&groups, key).ok_or_else(|| {
             Error::NotFound(format!(
                 "no default group grants `{key}` (looked for {}); grant a group instead",
                 default_group_names(key).join(", ")
             ))
         })?;
-        if !user.groups.iter().any(|g| g.id == group.id) {
-            ctx.write(self.admin.add_member(&group.id, &user.account_id)?)?;
-        }
+        access::join(self, ctx, &user.account_id, &user.groups, group)?;
         Ok(())
     }
 
     fn revoke(&self, change: AccessChange, ctx: &mut Provisioning) -> Result<Outcome> {
-        let user = self.admin.user(&change.account_id)?;
+        let user = self.org.user(&change.account_id)?;
         let summary = match &change.target {
             AccessTarget::Product(key) => {
                 let key = canonical_key(key);
-                let groups = self.admin.groups()?;
-                let member = default_group(&groups, &key)
-                    .filter(|d| user.groups.iter().any(|g| g.id == d.id));
+                let groups = self.org.groups()?;
+                let member = default_group(&groups, &key).filter(|d| user.in_group(&d.id));
                 match member {
                     Some(group) => {
-                        ctx.write(self.admin.remove_member(&group.id, &user.account_id)?)?;
+                        ctx.write(self.remove_member(group, &user.account_id)?)?;
                         format!(
                             "revoke {key} from {} (leave group {})",
                             user.account_id, group.name
@@ -617,25 +597,23 @@ impl Connector {
                 }
             }
             AccessTarget::Group(group) => {
-                let group = self.group(group)?;
-                if user.groups.iter().any(|g| g.id == group.id) {
-                    ctx.write(self.admin.remove_member(&group.id, &user.account_id)?)?;
-                }
-                format!("remove {} from group {}", user.account_id, group.name)
+                let group = [self.group(group)?];
+                access::leave(self, ctx, &user.account_id, &user.groups, &group)?;
+                format!("remove {} from group {}", user.account_id, group[0].name)
             }
         };
         Ok(ctx.finish(Some(change.account_id), summary))
     }
 
     fn suspend(&self, account_id: String, ctx: &mut Provisioning) -> Result<Outcome> {
-        let user = self.admin.user(&account_id)?;
-        let summary = match status(&user) {
+        let user = self.org.user(&account_id)?;
+        let summary = match user.status() {
             AccountStatus::Suspended => format!("{account_id} is already suspended"),
             AccountStatus::Deactivated => {
                 format!("{account_id} is deactivated and cannot sign in already")
             }
             _ => {
-                ctx.write(self.admin.lifecycle(&account_id, "suspend")?)?;
+                ctx.write(api::lifecycle(&self.org, &account_id, "suspend")?)?;
                 format!("suspend {account_id}'s access to the organization")
             }
         };
@@ -643,10 +621,10 @@ impl Connector {
     }
 
     fn restore(&self, account_id: String, ctx: &mut Provisioning) -> Result<Outcome> {
-        let user = self.admin.user(&account_id)?;
-        let summary = match status(&user) {
+        let user = self.org.user(&account_id)?;
+        let summary = match user.status() {
             AccountStatus::Suspended => {
-                ctx.write(self.admin.lifecycle(&account_id, "restore")?)?;
+                ctx.write(api::lifecycle(&self.org, &account_id, "restore")?)?;
                 format!("restore {account_id}'s access to the organization")
             }
             AccountStatus::Deactivated => {
@@ -657,11 +635,11 @@ impl Connector {
                     .zip(user.email.as_deref());
                 match scim {
                     Some((directory, email)) => {
-                        ctx.write(self.admin.scim_reactivate(directory, email)?)?;
+                        ctx.write(api::scim_reactivate(&self.org, directory, email)?)?;
                         format!("reactivate {account_id} in SCIM directory {directory}")
                     }
                     None => {
-                        ctx.write(self.admin.enable(&account_id)?)?;
+                        ctx.write(api::enable(&self.org, &account_id)?)?;
                         format!("reactivate {account_id}'s account")
                     }
                 }
@@ -672,13 +650,13 @@ impl Connector {
     }
 
     fn remove(&self, account_id: String, ctx: &mut Provisioning) -> Result<Outcome> {
-        let summary = match self.admin.user(&account_id) {
+        let summary = match self.org.user(&account_id) {
             Ok(_) => {
-                ctx.write(self.admin.remove(&account_id)?)?;
+                ctx.write(api::remove(&self.org, &account_id)?)?;
                 format!("remove {account_id} from the organization's directory")
             }
             Err(Error::NotFound(m)) => {
-                if !self.admin.known(&account_id)? {
+                if !self.org.known(&account_id)? {
                     return Err(Error::NotFound(m));
                 }
                 format!("{account_id} is not in the organization's directory any more")
@@ -689,114 +667,11 @@ impl Connector {
     }
 
     /// A group by id or name.
-    fn group(&self, wanted: &str) -> Result<api::GroupRef> {
-        self.admin
-            .groups()?
-            .into_iter()
-            .find(|g| g.id == wanted || g.name == wanted)
+    fn group(&self, wanted: &str) -> Result<GroupRef> {
+        groups::find(&self.org.groups()?, wanted)
+            .cloned()
             .ok_or_else(|| Error::NotFound(format!("the directory has no group `{wanted}`")))
     }
-}
-
-/// The account status from the v2 composite status.
-fn status(user: &User) -> AccountStatus {
-    match user.status.as_str() {
-        "suspended" => AccountStatus::Suspended,
-        "deactivated" | "for_deletion" => AccountStatus::Deactivated,
-        "active" if user.email_verified == Some(false) => AccountStatus::Invited,
-        "active" => AccountStatus::Active,
-        _ => match (
-            user.account_status.as_deref(),
-            user.membership_status.as_deref(),
-        ) {
-            (Some("inactive" | "closed"), _) => AccountStatus::Deactivated,
-            (_, Some("suspended")) => AccountStatus::Suspended,
-            (Some("active"), Some("active")) => AccountStatus::Active,
-            _ => AccountStatus::Unknown,
-        },
-    }
-}
-
-/// Whether the account is a person's.
-fn is_human(user: &User) -> bool {
-    user.account_type == "atlassian"
-}
-
-/// Whether the person can sign in (or accept an invitation), and so uses
-/// seats.
-fn can_sign_in(user: &User) -> bool {
-    matches!(status(user), AccountStatus::Active | AccountStatus::Invited)
-}
-
-/// Roster's canonical key for an Atlassian product key.
-fn canonical_key(key: &str) -> String {
-    let key = key.trim().to_ascii_lowercase();
-    match key.as_str() {
-        "jira" | "jira-software" => "jira-software",
-        "jira-service-desk"
-        | "jira-servicedesk"
-        | "jira-service-management"
-        | "jira-servicemanagement" => "jira-servicedesk",
-        "jira-core" | "jira-work-management" | "jira-business" => "jira-core",
-        "jira-product-discovery" | "jpd" => "jira-product-discovery",
-        "jira-ops" | "opsgenie" => "opsgenie",
-        _ => return key,
-    }
-    .to_owned()
-}
-
-/// A product's name for people.
-fn product_name(key: &str) -> String {
-    match key {
-        "jira-software" => "Jira Software",
-        "jira-servicedesk" => "Jira Service Management",
-        "jira-core" => "Jira Work Management",
-        "jira-product-discovery" => "Jira Product Discovery",
-        "confluence" => "Confluence",
-        "trello" => "Trello",
-        "bitbucket" => "Bitbucket",
-        "opsgenie" => "Opsgenie",
-        "statuspage" => "Statuspage",
-        other => other,
-    }
-    .to_owned()
-}
-
-/// The names Atlassian gives a product's default group.
-fn default_group_names(key: &str) -> Vec<String> {
-    match key {
-        "jira-servicedesk" => vec![
-            "jira-servicemanagement-users".into(),
-            "jira-servicedesk-users".into(),
-        ],
-        "jira-core" => vec![
-            "jira-core-users".into(),
-            "jira-work-management-users".into(),
-        ],
-        other => vec![format!("{other}-users")],
-    }
-}
-
-/// The product's default group: a group with one of the default names,
-/// or one of them with a `-<site>` suffix.
-fn default_group<'a>(groups: &'a [api::GroupRef], key: &str) -> Option<&'a api::GroupRef> {
-    let names = default_group_names(key);
-    groups.iter().find(|g| names.contains(&g.name)).or_else(|| {
-        groups.iter().find(|g| {
-            names.iter().any(|n| {
-                g.name
-                    .strip_prefix(n.as_str())
-                    .is_some_and(|rest| rest.starts_with('-'))
-            })
-        })
-    })
-}
-
-/// The canonical product key of an instance ARI
-/// (`ari:cloud:jira-software::site/<cloud id>` → `jira-software`).
-fn resource_key(ari: &str) -> Option<String> {
-    let (product, _) = ari.strip_prefix("ari:cloud:")?.split_once("::")?;
-    Some(canonical_key(product))
 }
 
 /// The account id an invitation's answer names.
@@ -814,30 +689,4 @@ fn invited_account(response: &roster_sdk::http::Response) -> Option<String> {
     answer.data.into_iter().next().map(|i| i.account_id)
 }
 
-/// Checks that an id can be one path segment.
-fn plain_id(field: &str, value: &str) -> Result<()> {
-    let valid = !value.is_empty()
-        && value.len() <= 128
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if valid {
-        Ok(())
-    } else {
-        Err(Error::config(
-            field,
-            format_args!("`{value}` is not an id: use only letters, digits, `-` and `_`"),
-        ))
-    }
-}
-
-/// Whether a value has the shape of a cloud id (a UUID).
-fn is_cloud_id(value: &str) -> bool {
-    value.len() == 36
-        && value.bytes().enumerate().all(|(i, b)| match i {
-            8 | 13 | 18 | 23 => b == b'-',
-            _ => b.is_ascii_hexdigit(),
-        })
-}
-
-roster_sdk::export_connector!(Connector);
+roster_sdk::export_connector!(Organization);

@@ -1,5 +1,5 @@
-//! Product roles: which use a paid seat, how they rank, and who holds
-//! which through the directory's groups.
+//! Who holds which role on which product instance through the directory's
+//! groups.
 //!
 //! A person's role on a product instance is the strongest of the roles
 //! their groups grant there and those assigned to them directly. The
@@ -11,53 +11,25 @@
 //! people no group grants a paid role (guests, direct assignments) are
 //! asked for their own role assignments.
 
-use crate::api::{Admin, Assignment, GroupRef, User};
+use roster_atlassian::GroupRef;
+use roster_atlassian::admin::Org;
+use roster_atlassian::admin::shapes::{Assignment, User};
+use roster_atlassian::roles::{short_role, strongest};
 use roster_sdk::Result;
 use std::collections::{HashMap, HashSet};
-
-/// Roles that use no paid seat.
-const NOT_BILLABLE: [&str; 4] = ["guest", "customer", "contributor", "basic"];
-
-/// Whether a role (none: unknown) uses a paid seat.
-pub fn paid_role(role: Option<&str>) -> bool {
-    role.is_none_or(|r| !NOT_BILLABLE.contains(&r))
-}
-
-/// The rank of a role when a person holds several on one product.
-fn rank(role: &str) -> u8 {
-    match role {
-        "admin" => 3,
-        "user" => 2,
-        _ if NOT_BILLABLE.contains(&role) => 0,
-        _ => 1,
-    }
-}
-
-/// A role id without its `atlassian/` prefix.
-fn short(role: &str) -> &str {
-    role.strip_prefix("atlassian/").unwrap_or(role)
-}
 
 /// The strongest role held on `resource` (without the `atlassian/`
 /// prefix), and whether a group grants it.
 pub fn strongest_role(assigned: &[Assignment], resource: &str) -> (Option<String>, bool) {
-    first_strongest(
+    strongest(
         assigned
             .iter()
             .filter(|a| a.resource_id == resource)
             .flat_map(Assignment::roles)
-            .map(|(role, group)| (short(role), group)),
+            .map(|(role, group)| (short_role(role), group)),
     )
     .map_or((None, false), |(role, group)| {
         (Some(role.to_owned()), group)
-    })
-}
-
-/// The first of the strongest roles, with what came with it.
-fn first_strongest<'a, T>(roles: impl Iterator<Item = (&'a str, T)>) -> Option<(&'a str, T)> {
-    roles.fold(None, |best, (role, with)| match best {
-        Some((held, _)) if rank(held) >= rank(role) => best,
-        _ => Some((role, with)),
     })
 }
 
@@ -81,9 +53,9 @@ pub struct Grants {
 impl Grants {
     /// Reads every group's role assignments, then the admins of each
     /// instance `wanted` keeps that a group grants `user` on.
-    pub fn read(admin: &Admin, wanted: impl Fn(&str) -> bool) -> Result<Self> {
-        let groups = admin.groups()?;
-        let assigned = admin.group_role_assignments(&groups)?;
+    pub fn read(org: &Org, wanted: impl Fn(&str) -> bool) -> Result<Self> {
+        let groups = org.groups()?;
+        let assigned = org.group_role_assignments(&groups)?;
         let by_group: HashMap<String, Vec<(String, String)>> = groups
             .iter()
             .zip(assigned)
@@ -94,7 +66,7 @@ impl Grants {
                     .flat_map(|a| {
                         a.roles()
                             .into_iter()
-                            .map(|(role, _)| (a.resource_id.clone(), short(role).to_owned()))
+                            .map(|(role, _)| (a.resource_id.clone(), short_role(role).to_owned()))
                     })
                     .collect();
                 (g.id.clone(), grants)
@@ -110,7 +82,7 @@ impl Grants {
         resources.dedup();
         let mut admins = HashMap::new();
         for resource in resources {
-            let holders = admin.role_holders(resource, "atlassian/admin")?;
+            let holders = org.role_holders(resource, "atlassian/admin")?;
             admins.insert(resource.to_owned(), holders.into_iter().collect());
         }
         Ok(Grants { by_group, admins })
@@ -165,7 +137,7 @@ impl Grants {
         user: &'u User,
         resource: &str,
     ) -> Option<(&'u str, &'u GroupRef)> {
-        first_strongest(user.groups.iter().flat_map(|g| {
+        strongest(user.groups.iter().flat_map(|g| {
             self.by_group
                 .get(&g.id)
                 .into_iter()

@@ -12,70 +12,39 @@
 //! `user/groups` request per user.
 
 mod api;
-mod directory;
 
-use api::{ADMINISTER, ApplicationRole, BROWSE_USERS, Jira, SITE_ADMIN, User, UserDetail, needs};
-use directory::Directory;
+use api::{ADMINISTER, BROWSE_USERS, Client, SITE_ADMIN};
+use roster_atlassian::accounts::User;
+use roster_atlassian::directory::Memberships;
+use roster_atlassian::errors::needs;
+use roster_atlassian::site::{self, Config, Permission};
+use roster_atlassian::{GroupRef, access, products};
 use roster_sdk::OutcomeStatus;
 use roster_sdk::paging::Offset;
 use roster_sdk::prelude::*;
-use schemars::JsonSchema;
-use serde::Deserialize;
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
 
 /// Users per `users/search` page.
 const PAGE_SIZE: u32 = 100;
 
-/// How to reach a Jira Cloud site.
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct Config {
-    /// The site's subdomain: `acme` for acme.atlassian.net.
-    site: String,
-    /// Email address of the Jira administrator whose API token this is.
-    email: String,
-    /// API token of that administrator, created at id.atlassian.com >
-    /// Security > Create and manage API tokens (a classic, unscoped token).
-    #[allow(
-        dead_code,
-        reason = "the host attaches it; the connector never sees it"
-    )]
-    api_token: Secret,
-    /// Where to send requests instead of https://{site}.atlassian.net (a
-    /// proxy, or a simulator). Leave out for Atlassian Cloud.
-    #[serde(default)]
-    base_url: Option<String>,
-}
-
 /// A session against one Jira site.
-struct Connector {
-    jira: Jira,
+struct Jira {
+    api: Client,
     /// The administrator the token belongs to.
     email: String,
     /// The site's memberships, read once per session (and again after a
-    /// provisioning change).
-    directory: RefCell<Option<Rc<Directory>>>,
-    /// Set when the token's user may not list group members: accounts then
-    /// read each user's groups one by one.
-    per_user_groups: Cell<bool>,
+    /// provisioning change), or each user's groups when the token's user
+    /// may not list group members.
+    memberships: Memberships,
 }
 
-impl roster_sdk::Connector for Connector {
+impl Connector for Jira {
     type Config = Config;
 
     fn manifest() -> Manifest {
-        Manifest::new("jira", "Jira", env!("CARGO_PKG_VERSION"))
+        site::hosts(Manifest::new("jira", "Jira", env!("CARGO_PKG_VERSION")))
             .description(
                 "Users, application roles with their seats, and group-based access of a Jira \
                  Cloud site; invites, grants and revokes product access, removes users.",
-            )
-            .host("https://{site}.atlassian.net")
-            .host("{base_url}")
-            .credential(
-                Credential::basic("site-admin", "email", "api_token")
-                    .to("https://{site}.atlassian.net")
-                    .to("{base_url}"),
             )
             .streams([Stream::Accounts, Stream::Products, Stream::Licenses])
             .actions([
@@ -84,122 +53,71 @@ impl roster_sdk::Connector for Connector {
                 ActionKind::Revoke,
                 ActionKind::Remove,
             ])
-            .products([
-                "jira-software",
-                "jira-servicedesk",
-                "jira-core",
-                "jira-product-discovery",
-            ])
+            .products(products::JIRA)
     }
 
     fn open(config: Config) -> Result<Self> {
-        let site = site_url("site", &config.site, "https://{}.atlassian.net")?;
-        let base = match &config.base_url {
-            Some(url) => base_url("base_url", url)?,
-            None => site,
-        };
-        Ok(Connector {
-            jira: Jira::new(base),
+        Ok(Jira {
+            api: Client::new(config.base()?),
             email: config.email,
-            directory: RefCell::new(None),
-            per_user_groups: Cell::new(false),
+            memberships: Memberships::new(),
         })
     }
 
     fn check(&self) -> Result<CheckReport> {
-        let tenant = self.jira.tenant_info()?;
-        let me = self.jira.myself()?;
-        let granted = self.jira.permissions()?;
-        let missing: Vec<(&str, &str)> = [
-            (
-                !granted.browse_users,
-                BROWSE_USERS,
-                "listing users and groups; grant it in Jira settings > System > Global permissions",
-            ),
-            (
-                !granted.administer,
-                ADMINISTER,
-                "seats, licences and invitations; grant it in Jira settings > System > Global \
-                 permissions",
-            ),
-            (
-                !granted.site_admin,
-                SITE_ADMIN,
-                "granting, revoking and removing; add the user to `site-admins` at \
-                 admin.atlassian.com",
-            ),
-        ]
-        .into_iter()
-        .filter(|(lacking, ..)| *lacking)
-        .map(|(_, permission, what)| (permission, what))
-        .collect();
-        let explain = |(permission, what): &(&str, &str)| {
-            format!("the token's user lacks {permission}, needed for {what}")
-        };
-        if !granted.browse_users {
-            let all: Vec<String> = missing.iter().map(explain).collect();
-            return Err(Error::Forbidden(all.join("; ")));
-        }
+        let cloud_id = self.api.cloud_id()?;
+        let me = self.api.myself()?;
+        let held = self.api.permissions()?;
+        let site_admin = held.contains("SYSTEM_ADMIN");
+        let administer = site_admin || held.contains("ADMINISTER");
+        let warnings = site::lacking(&[
+            Permission {
+                held: held.contains("USER_PICKER"),
+                name: BROWSE_USERS,
+                needed_for: "listing users and groups; grant it in Jira settings > System > \
+                             Global permissions",
+            },
+            Permission {
+                held: administer,
+                name: ADMINISTER,
+                needed_for: "seats, licences and invitations; grant it in Jira settings > \
+                             System > Global permissions",
+            },
+            Permission {
+                held: site_admin,
+                name: SITE_ADMIN,
+                needed_for: "granting, revoking and removing; add the user to `site-admins` \
+                             at admin.atlassian.com",
+            },
+        ])?;
         let mut report = CheckReport::all_of(&Self::manifest());
-        report.principal = Some(format!(
-            "{} ({}) on site {}",
-            me.email_address.unwrap_or_else(|| self.email.clone()),
-            me.account_id,
-            tenant.cloud_id
-        ));
-        if !granted.administer {
-            report
-                .capabilities
-                .streams
-                .retain(|s| *s == Stream::Accounts);
-            report
-                .capabilities
-                .actions
-                .retain(|a| *a != ActionKind::Invite);
+        report.principal = Some(site::principal(&me, &self.email, &cloud_id));
+        if !administer {
+            report.keep_streams(|s| s == Stream::Accounts);
+            report.keep_actions(|a| a != ActionKind::Invite);
         }
-        if !granted.site_admin {
-            report
-                .capabilities
-                .actions
-                .retain(|a| *a == ActionKind::Invite);
+        if !site_admin {
+            report.keep_actions(|a| a == ActionKind::Invite);
         }
-        report.warnings = missing.iter().map(explain).collect();
+        report.warnings = warnings;
         Ok(report)
     }
 
     fn accounts(&self, cursor: Option<String>) -> Result<Page<Account>> {
-        let (users, next) = self.jira.users_page(cursor.as_deref(), PAGE_SIZE)?;
-        if users.is_empty() {
-            return Ok(Page::new(Vec::new(), next));
-        }
-        let groups: Vec<Vec<String>> = match self.directory_if_allowed()? {
-            Some(directory) => users
-                .iter()
-                .map(|u| directory.group_names(&u.account_id))
-                .collect(),
-            None => self
-                .jira
-                .groups_of_each(&users)?
-                .into_iter()
-                .map(|groups| groups.into_iter().map(|g| g.name).collect())
-                .collect(),
-        };
+        let (users, next) = self.api.users_page(cursor.as_deref(), PAGE_SIZE)?;
+        let groups = self.memberships.group_names(&self.api, &users)?;
         let items = users
             .iter()
             .zip(groups)
-            .map(|(user, groups)| {
-                let mut account = account(user);
-                account.groups = groups;
-                account
-            })
+            .map(|(u, g)| account(u, g))
             .collect();
         Ok(Page::new(items, next))
     }
 
     fn products(&self) -> Result<Vec<Product>> {
-        let plans = self.jira.plans()?;
+        let plans = self.api.plans()?;
         Ok(self
-            .jira
+            .api
             .roles(true)?
             .into_iter()
             .map(|role| {
@@ -209,7 +127,7 @@ impl roster_sdk::Connector for Connector {
                 }
                 p.seats_used = role.seats_used();
                 p.plan = plans.get(&role.key).cloned();
-                p.granting_groups = role.granting_groups();
+                p.granting_groups = role.granting().names();
                 p
             })
             .collect())
@@ -217,12 +135,16 @@ impl roster_sdk::Connector for Connector {
 
     /// One page per application role: the members of the role's groups.
     fn licenses(&self, cursor: Option<String>) -> Result<Page<License>> {
-        let roles = self.jira.roles(false)?;
+        let roles = self.api.roles(false)?;
         let at = Offset::from_cursor(cursor.as_deref())?;
         let Some(role) = usize::try_from(at.0).ok().and_then(|i| roles.get(i)) else {
             return Ok(Page::last(Vec::new()));
         };
-        let items = self.role_directory()?.licences(role);
+        let granting = |g: &GroupRef| roles.iter().any(|r| r.granting().via(&g.id));
+        let items = self
+            .memberships
+            .granting(&self.api, granting)?
+            .licences(&role.key, role.granting().groups);
         Ok(Page::new(items, at.next_until_total(1, roles.len() as u64)))
     }
 
@@ -238,67 +160,24 @@ impl roster_sdk::Connector for Connector {
             ))),
         }?;
         if outcome.status == OutcomeStatus::Applied {
-            self.directory.take();
+            self.memberships.clear();
         }
         Ok(outcome)
     }
 }
 
-impl Connector {
-    /// The site's memberships, read on first use.
-    fn directory(&self) -> Result<Rc<Directory>> {
-        self.read_directory(false)
-    }
-
-    /// The memberships of the groups granting application roles (all of
-    /// them if already read).
-    fn role_directory(&self) -> Result<Rc<Directory>> {
-        self.read_directory(true)
-    }
-
-    fn read_directory(&self, role_groups_only: bool) -> Result<Rc<Directory>> {
-        if let Some(directory) = &*self.directory.borrow()
-            && (directory.complete || role_groups_only)
-        {
-            return Ok(directory.clone());
-        }
-        let roles = if role_groups_only {
-            Some(self.jira.roles(false)?)
-        } else {
-            None
-        };
-        let directory = Rc::new(Directory::read(&self.jira, roles.as_deref())?);
-        *self.directory.borrow_mut() = Some(directory.clone());
-        Ok(directory)
-    }
-
-    /// The memberships, or none when the token's user may not list group
-    /// members (then each user's groups are read one by one).
-    fn directory_if_allowed(&self) -> Result<Option<Rc<Directory>>> {
-        if self.per_user_groups.get() {
-            return Ok(None);
-        }
-        match self.directory() {
-            Ok(directory) => Ok(Some(directory)),
-            Err(Error::Forbidden(_)) => {
-                self.per_user_groups.set(true);
-                Ok(None)
-            }
-            Err(e) => Err(e),
-        }
-    }
-
+impl Jira {
     fn invite(&self, invitation: Invitation, ctx: &mut Provisioning) -> Result<Outcome> {
         let email = invitation.email;
         let roles = invitation
             .products
             .iter()
-            .map(|key| self.jira.role(key))
+            .map(|key| self.api.role(key))
             .collect::<Result<Vec<_>>>()?;
         let products = invitation.products.join(", ");
-        let Some(user) = self.jira.find_by_email(&email)? else {
+        let Some(user) = self.api.find_by_email(&email)? else {
             let created = ctx
-                .write(self.jira.create_user(&email, &invitation.products)?)
+                .write(self.api.create_user(&email, &invitation.products)?)
                 .map_err(needs(ADMINISTER, "inviting a user"))?;
             let account_id = created
                 .map(|r| r.json::<User>())
@@ -309,9 +188,9 @@ impl Connector {
                 format!("invite {email} to Jira with {products}"),
             ));
         };
-        let detail = self.jira.user(&user.account_id)?;
+        let detail = self.api.user(&user.account_id)?;
         for role in &roles {
-            self.grant_role(&detail, role, ctx)?;
+            access::grant_product(&self.api, ctx, &user.account_id, &detail.groups.items, role)?;
         }
         Ok(ctx.finish(
             Some(user.account_id),
@@ -319,110 +198,35 @@ impl Connector {
         ))
     }
 
+    /// Adds the account to the group, or to the role's first default group
+    /// unless one of the role's groups already grants it.
     fn grant(&self, change: AccessChange, ctx: &mut Provisioning) -> Result<Outcome> {
-        let detail = self.jira.user(&change.account_id)?;
-        let summary = match &change.target {
-            AccessTarget::Product(key) => {
-                self.grant_role(&detail, &self.jira.role(key)?, ctx)?;
-                format!("grant {key} to {}", change.account_id)
-            }
-            AccessTarget::Group(target) => {
-                let group = self.jira.group(target)?;
-                if !detail.groups.items.iter().any(|g| g.is(&group.group_id)) {
-                    ctx.write(
-                        self.jira
-                            .add_to_group(&group.group_id, &change.account_id)?,
-                    )
-                    .map_err(needs(SITE_ADMIN, "adding a user to a group"))?;
-                }
-                format!("add {} to group {}", change.account_id, group.name)
-            }
-        };
+        let detail = self.api.user(&change.account_id)?;
+        let (account_id, member_of) = (&change.account_id, &detail.groups.items);
+        let summary = access::grant(&self.api, ctx, account_id, member_of, &change.target)?;
         Ok(ctx.finish(Some(change.account_id), summary))
-    }
-
-    /// Adds the account to the role's first default group unless one of the
-    /// role's groups already grants it.
-    fn grant_role(
-        &self,
-        detail: &UserDetail,
-        role: &ApplicationRole,
-        ctx: &mut Provisioning,
-    ) -> Result<()> {
-        if detail
-            .groups
-            .items
-            .iter()
-            .any(|g| role.grants_via(&g.group_id))
-        {
-            return Ok(());
-        }
-        let group = role.default_groups_details.first().ok_or_else(|| {
-            Error::unsupported(format_args!(
-                "application role `{}` has no default group to grant it with",
-                role.key
-            ))
-        })?;
-        ctx.write(
-            self.jira
-                .add_to_group(&group.group_id, &detail.user.account_id)?,
-        )
-        .map_err(needs(SITE_ADMIN, "adding a user to a group"))?;
-        Ok(())
     }
 
     /// Takes the account out of the group, or out of every group of the
     /// role that grants the product, so that it no longer holds it.
     fn revoke(&self, change: AccessChange, ctx: &mut Provisioning) -> Result<Outcome> {
-        let detail = self.jira.user(&change.account_id)?;
-        let (from, summary) = match &change.target {
-            AccessTarget::Product(key) => {
-                let role = self.jira.role(key)?;
-                let from: Vec<_> = detail
-                    .groups
-                    .items
-                    .iter()
-                    .filter(|g| role.grants_via(&g.group_id))
-                    .cloned()
-                    .collect();
-                let names: Vec<&str> = from.iter().map(|g| g.name.as_str()).collect();
-                let summary = format!(
-                    "revoke {key} from {} (groups: {})",
-                    change.account_id,
-                    names.join(", ")
-                );
-                (from, summary)
-            }
-            AccessTarget::Group(target) => {
-                let group = self.jira.group(target)?;
-                let summary = format!("remove {} from group {}", change.account_id, group.name);
-                let member = detail.groups.items.iter().any(|g| g.is(&group.group_id));
-                (if member { vec![group] } else { Vec::new() }, summary)
-            }
-        };
-        for group in from {
-            ctx.write(
-                self.jira
-                    .remove_from_group(&group.group_id, &change.account_id)?,
-            )
-            .map_err(needs(SITE_ADMIN, "removing a user from a group"))?;
-        }
+        let detail = self.api.user(&change.account_id)?;
+        let (account_id, member_of) = (&change.account_id, &detail.groups.items);
+        let summary = access::revoke(&self.api, ctx, account_id, member_of, &change.target)?;
         Ok(ctx.finish(Some(change.account_id), summary))
     }
 
     /// Removes the account from Jira's user base. One already removed
     /// (inactive, in no group that grants a Jira product) is unchanged.
     fn remove(&self, account_id: String, ctx: &mut Provisioning) -> Result<Outcome> {
-        let detail = self.jira.user(&account_id)?;
-        let roles = self.jira.roles(false)?;
+        let detail = self.api.user(&account_id)?;
+        let roles = self.api.roles(false)?;
         let in_jira = detail.user.active
-            || detail
-                .groups
-                .items
+            || roles
                 .iter()
-                .any(|g| roles.iter().any(|r| r.grants_via(&g.group_id)));
+                .any(|r| r.granting().held_by(&detail.groups.items));
         if in_jira {
-            ctx.write(self.jira.delete_user(&account_id)?)
+            ctx.write(self.api.delete_user(&account_id)?)
                 .map_err(needs(SITE_ADMIN, "removing a user from Jira"))?;
         }
         Ok(ctx.finish(
@@ -432,25 +236,18 @@ impl Connector {
     }
 }
 
-/// The account a Jira user is: kind from `accountType`, active or not,
-/// the email when the profile shows it.
-fn account(user: &User) -> Account {
-    let kind = match user.account_type.as_str() {
-        "atlassian" => AccountKind::Human,
-        "app" => AccountKind::App,
-        "customer" => AccountKind::Customer,
-        _ => AccountKind::Unknown,
-    };
+/// The account a Jira user in `groups` is: active or not, with the site
+/// user's kind, email and name.
+fn account(user: &User, groups: Vec<String>) -> Account {
     let status = if user.active {
         AccountStatus::Active
     } else {
         AccountStatus::Deactivated
     };
-    let mut account = Account::new(&user.account_id, status, kind);
-    account.email = user.email_address.clone().filter(|e| !e.is_empty());
-    account.display_name = user.display_name.clone();
-    account.attributes = vec![("accountType".into(), user.account_type.clone())];
-    account
+    Account {
+        groups,
+        ..user.account(status)
+    }
 }
 
-roster_sdk::export_connector!(Connector);
+roster_sdk::export_connector!(Jira);
