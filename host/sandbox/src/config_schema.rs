@@ -6,6 +6,12 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::fmt;
 
+/// What a connector receives in place of each secret (`writeOnly`) value
+/// of its config: a string, so that the config it receives is still valid
+/// against its own schema (a secret is a non-empty string there), which
+/// says that the secret is configured and nothing of what it is.
+pub const SECRET_PLACEHOLDER: &str = "(held by the host)";
+
 /// A compiled config schema and the names of its secret fields.
 pub struct ConfigSchema {
     validator: jsonschema::Validator,
@@ -141,7 +147,7 @@ impl ConfigSchema {
     }
 
     /// Splits a valid config: the connector's copy, with each secret value
-    /// replaced by `true`, and the secrets.
+    /// replaced by [`SECRET_PLACEHOLDER`], and the secrets.
     pub fn split_secrets(&self, config: &Value) -> (Map<String, Value>, HashMap<String, Secret>) {
         let mut visible = config.as_object().cloned().unwrap_or_default();
         let mut secrets = HashMap::new();
@@ -150,7 +156,7 @@ impl ConfigSchema {
                 if let Value::String(s) = value {
                     secrets.insert(field.clone(), Secret::new(s.as_str()));
                 }
-                *value = Value::Bool(true);
+                *value = Value::String(SECRET_PLACEHOLDER.to_owned());
             }
         }
         (visible, secrets)
@@ -245,8 +251,12 @@ mod tests {
         let (visible, secrets) =
             s.split_secrets(&json!({"site": "acme", "api_token": "t0ps3cret"}));
         assert_eq!(
-            Value::Object(visible),
-            json!({"site": "acme", "api_token": true})
+            Value::Object(visible.clone()),
+            json!({"site": "acme", "api_token": SECRET_PLACEHOLDER})
+        );
+        assert!(
+            s.validate(&Value::Object(visible)).is_ok(),
+            "what the connector receives is valid against its schema"
         );
         assert_eq!(secrets["api_token"].expose(), "t0ps3cret");
     }

@@ -120,3 +120,57 @@ pub fn action_name(action: ActionKind) -> &'static str {
         ActionKind::Remove => "remove",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::SUPPORTED_VERSIONS;
+    use sha2::{Digest, Sha256};
+    use std::path::Path;
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// What `sha256sum *.wit | sha256sum` prints in `folder`.
+    fn digest(folder: &Path) -> String {
+        let mut names: Vec<String> = std::fs::read_dir(folder)
+            .unwrap_or_else(|e| panic!("{}: {e}", folder.display()))
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".wit"))
+            .collect();
+        names.sort();
+        let listing: String = names
+            .iter()
+            .map(|n| {
+                let text = std::fs::read(folder.join(n)).unwrap();
+                format!("{}  {n}\n", hex(&Sha256::digest(text)))
+            })
+            .collect();
+        hex(&Sha256::digest(listing))
+    }
+
+    #[test]
+    fn released_contracts_are_frozen_and_every_supported_one_is_released() {
+        let wit = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../wit");
+        let released = std::fs::read_to_string(wit.join("RELEASED")).unwrap();
+        let mut folders = Vec::new();
+        for line in released
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
+            let (want, folder) = line.split_once("  ").expect("`<digest>  <folder>`");
+            assert_eq!(
+                digest(&wit.join(folder)),
+                want,
+                "wit/{folder} is released and frozen: put the change in a new version's folder"
+            );
+            folders.push(folder);
+        }
+        for version in SUPPORTED_VERSIONS {
+            assert!(
+                folders.contains(&format!("v{version}").as_str()),
+                "the host supports {version}, so wit/v{version} must be released (listed in wit/RELEASED)"
+            );
+        }
+    }
+}

@@ -21,6 +21,14 @@ pub enum ConfigRejected {
     /// It breaks the schema.
     #[error(transparent)]
     Schema(#[from] ConfigError),
+    /// The connector's schema refuses the placeholder the host puts in
+    /// place of a secret: a bug in the connector.
+    #[error(
+        "the connector's schema refuses what it would receive in place of its secrets \
+         ({0}); a secret (`writeOnly`) field must accept any non-empty string: this is a bug \
+         in the connector"
+    )]
+    Placeholder(ConfigError),
     /// A value cannot fill a host template.
     #[error(transparent)]
     Policy(#[from] PolicyError),
@@ -30,7 +38,9 @@ pub enum ConfigRejected {
 /// the secrets to redact.
 #[derive(Debug)]
 pub struct Resolved {
-    /// The config the connector receives (secret values replaced by `true`).
+    /// The config the connector receives: valid against its schema, each
+    /// secret value replaced by
+    /// [`SECRET_PLACEHOLDER`](crate::config_schema::SECRET_PLACEHOLDER).
     pub visible: Map<String, Value>,
     /// Where the connector may go, with which credential.
     pub policy: SessionPolicy,
@@ -137,6 +147,9 @@ impl Manifest {
     pub fn resolve(&self, config: &Value) -> Result<Resolved, ConfigRejected> {
         self.schema.validate(config)?;
         let (visible, secrets) = self.schema.split_secrets(config);
+        self.schema
+            .validate(&Value::Object(visible.clone()))
+            .map_err(ConfigRejected::Placeholder)?;
         let mut redactor = Redactor::default();
         for s in secrets.values() {
             redactor.add(s.expose());
@@ -208,5 +221,86 @@ impl Manifest {
             },
             redactor,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::{BasicFields, Capabilities, Credential};
+    use serde_json::json;
+
+    fn manifest(token_schema: Value) -> Manifest {
+        let schema = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "type": "object",
+            "properties": {
+                "site": { "type": "string" },
+                "email": { "type": "string" },
+                "api_token": token_schema,
+            },
+            "required": ["site", "email", "api_token"],
+            "additionalProperties": false,
+        });
+        Manifest::validate(ConnectorManifest {
+            id: "example".into(),
+            name: "Example".into(),
+            version: "1.0.0".into(),
+            description: String::new(),
+            config_schema: schema.to_string(),
+            hosts: vec!["https://{site}.example.com".into()],
+            credentials: vec![Credential {
+                id: "admin".into(),
+                scheme: CredentialScheme::Basic(BasicFields {
+                    username_field: "email".into(),
+                    password_field: "api_token".into(),
+                }),
+                hosts: vec!["https://{site}.example.com".into()],
+            }],
+            capabilities: Capabilities {
+                streams: vec![],
+                actions: vec![],
+            },
+            products: vec![],
+        })
+        .expect("a valid manifest")
+    }
+
+    #[test]
+    fn the_connector_receives_a_config_its_schema_accepts() {
+        let m = manifest(json!({ "type": "string", "minLength": 1, "writeOnly": true }));
+        let config =
+            json!({ "site": "acme", "email": "a@acme.example", "api_token": "t0ps3cret-value" });
+        let resolved = m.resolve(&config).expect("resolves");
+        assert_eq!(
+            resolved.visible["api_token"],
+            crate::config_schema::SECRET_PLACEHOLDER
+        );
+        assert!(
+            m.schema()
+                .validate(&Value::Object(resolved.visible))
+                .is_ok()
+        );
+        assert!(
+            !resolved
+                .redactor
+                .text("t0ps3cret-value")
+                .contains("t0ps3cret")
+        );
+    }
+
+    #[test]
+    fn a_schema_that_refuses_the_placeholder_is_the_connectors_bug() {
+        let m = manifest(json!({ "type": "string", "pattern": "^ATATT", "writeOnly": true }));
+        let config =
+            json!({ "site": "acme", "email": "a@acme.example", "api_token": "ATATT3xFfGF0-token" });
+        let err = m.resolve(&config).unwrap_err();
+        assert!(matches!(err, ConfigRejected::Placeholder(_)), "{err}");
+        let text = err.to_string();
+        assert!(text.contains("bug in the connector"), "{text}");
+        assert!(
+            !text.contains("ATATT3xFfGF0"),
+            "the secret stays out: {text}"
+        );
     }
 }
