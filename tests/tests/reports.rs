@@ -72,8 +72,10 @@ async fn reports_equal_the_ground_truth() {
     // Licences per product.
     let prices = BTreeMap::from([("confluence".to_owned(), 6.40)]);
     let lines = reports::licences(&mut *store, &prices, today()).unwrap();
-    let by_key: BTreeMap<&str, &reports::ProductLine> =
-        lines.iter().map(|l| (l.product.as_str(), l)).collect();
+    let by_key: BTreeMap<&str, &reports::ProductLine> = lines
+        .iter()
+        .map(|l| (l.seats.product.as_str(), l))
+        .collect();
     for product in ProductKey::ALL {
         let line = by_key
             .get(product.key())
@@ -92,20 +94,24 @@ async fn reports_equal_the_ground_truth() {
             .iter()
             .filter(|p| last_day(p, product).is_none())
             .count() as u32;
-        assert_eq!(line.seats_bought, Some(seats), "{product:?} seats");
-        assert_eq!(line.assigned, holders, "{product:?} assigned");
-        assert_eq!(line.billable, paid.len() as u32, "{product:?} billable");
+        assert_eq!(line.seats.seats_bought, Some(seats), "{product:?} seats");
+        assert_eq!(line.seats.assigned, holders, "{product:?} assigned");
         assert_eq!(
-            line.active_30,
+            line.seats.billable,
+            paid.len() as u32,
+            "{product:?} billable"
+        );
+        assert_eq!(
+            line.seats.active_30,
             active_within(30),
             "{product:?} active in 30 days"
         );
         assert_eq!(
-            line.active_90,
+            line.seats.active_90,
             active_within(90),
             "{product:?} active in 90 days"
         );
-        assert_eq!(line.never_active, never, "{product:?} never active");
+        assert_eq!(line.seats.never_active, never, "{product:?} never active");
         let expected_cost = (product == ProductKey::Confluence).then(|| 6.40 * f64::from(seats));
         assert_eq!(line.monthly_cost, expected_cost, "{product:?} cost");
     }
@@ -134,7 +140,9 @@ async fn reports_equal_the_ground_truth() {
     assert_eq!(idle, expected);
     assert!(!idle.is_empty(), "the organisation has idle seats to find");
     assert!(
-        lines.iter().all(|l| l.active_30 > 0 && l.never_active > 0),
+        lines
+            .iter()
+            .all(|l| l.seats.active_30 > 0 && l.seats.never_active > 0),
         "every product has recent and never-active holders: {lines:?}"
     );
 

@@ -3,31 +3,18 @@
 //! The store counts; this module adds what the operator's `roster.toml`
 //! says (seat prices) and the order an operator wants.
 
-use crate::store::{Seat, Store, StoreError};
+use crate::store::{ProductSeats, Seat, Store, StoreError};
 use std::ops::ControlFlow;
 use time::{Date, Duration};
 
 pub use crate::store::Prices;
 
-/// One product's line of the licence report.
+/// One product's line of the licence report: its seats, and what they
+/// cost and how much of them is used.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProductLine {
-    /// The product key.
-    pub product: String,
-    /// The product's name.
-    pub name: String,
-    /// Seats bought, when the upstream says.
-    pub seats_bought: Option<u32>,
-    /// People holding the product.
-    pub assigned: u32,
-    /// People holding a paid seat of it.
-    pub billable: u32,
-    /// Billable people active in it in the last 30 days.
-    pub active_30: u32,
-    /// Billable people active in it in the last 90 days.
-    pub active_90: u32,
-    /// Billable people never seen active in it.
-    pub never_active: u32,
+    /// Seats bought, assigned, billable and active, counted per person.
+    pub seats: ProductSeats,
     /// `active_30 / seats_bought`: how much of what is paid for is used.
     pub utilisation: Option<f64>,
     /// Monthly cost of the seats bought (or, unknown, of the billable
@@ -44,23 +31,15 @@ pub fn licences(
     Ok(store
         .product_seats(today)?
         .into_iter()
-        .map(|s| {
-            let price = prices.get(&s.product).copied();
-            ProductLine {
-                utilisation: s
-                    .seats_bought
-                    .filter(|&n| n > 0)
-                    .map(|n| f64::from(s.active_30) / f64::from(n)),
-                monthly_cost: price.map(|p| p * f64::from(s.seats_bought.unwrap_or(s.billable))),
-                product: s.product,
-                name: s.name,
-                seats_bought: s.seats_bought,
-                assigned: s.assigned,
-                billable: s.billable,
-                active_30: s.active_30,
-                active_90: s.active_90,
-                never_active: s.never_active,
-            }
+        .map(|s| ProductLine {
+            utilisation: s
+                .seats_bought
+                .filter(|&n| n > 0)
+                .map(|n| f64::from(s.active_30) / f64::from(n)),
+            monthly_cost: prices
+                .get(&s.product)
+                .map(|p| p * f64::from(s.seats_bought.unwrap_or(s.billable))),
+            seats: s,
         })
         .collect())
 }

@@ -4,6 +4,7 @@
 use clap::ValueEnum;
 use serde_json::Value;
 use std::io::{IsTerminal, Write};
+use std::ops::ControlFlow;
 
 /// How a data command prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -162,6 +163,8 @@ pub struct RowWriter<'a> {
     layout_rows: usize,
     layout: Option<Layout>,
     written: usize,
+    /// The first write that failed through [`RowWriter::offer`].
+    failed: Option<std::io::Error>,
 }
 
 /// Column widths and alignment of a table.
@@ -190,6 +193,20 @@ impl<'a> RowWriter<'a> {
             layout_rows,
             layout: None,
             written: 0,
+            failed: None,
+        }
+    }
+
+    /// Writes a row handed over by a stream of them (a store's callback):
+    /// asks for no more once a write fails, and [`finish`](Self::finish)
+    /// reports the failure.
+    pub fn offer(&mut self, cells: Vec<Cell>) -> ControlFlow<()> {
+        match self.row(cells) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                self.failed = Some(e);
+                ControlFlow::Break(())
+            }
         }
     }
 
@@ -235,8 +252,11 @@ impl<'a> RowWriter<'a> {
         Ok(())
     }
 
-    /// Writes what is held and the end.
+    /// Writes what is held and the end, or reports the write that failed.
     pub fn finish(mut self) -> std::io::Result<()> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
         match self.format {
             Format::Json if self.written == 0 => writeln!(self.out, "[]"),
             Format::Json => writeln!(self.out, "\n]"),

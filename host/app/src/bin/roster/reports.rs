@@ -34,25 +34,17 @@ pub fn accounts(config: &Path, filter: AccountFilter, format: Format) -> Result<
         &mut stdout,
         STREAMED_LAYOUT_ROWS,
     );
-    let mut failed = None;
     store.each_account(&filter, &mut |a| {
-        let row = vec![
+        out.offer(vec![
             a.connector.into(),
             a.id.into(),
             a.email.into(),
             a.display_name.into(),
             a.status.into(),
             a.kind.into(),
-        ];
-        match out.row(row) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(e) => {
-                failed = Some(e);
-                ControlFlow::Break(())
-            }
-        }
+        ])
     })?;
-    finish(out, failed)?;
+    out.finish()?;
     stdout.flush()?;
     Ok(())
 }
@@ -121,14 +113,15 @@ pub fn print_licences(store: &mut dyn Store, prices: &Prices, format: Format) ->
         "monthly_cost",
     ]);
     for l in lines {
+        let s = l.seats;
         table.row(vec![
-            l.product.into(),
-            l.seats_bought.into(),
-            l.assigned.into(),
-            l.billable.into(),
-            l.active_30.into(),
-            l.active_90.into(),
-            l.never_active.into(),
+            s.product.into(),
+            s.seats_bought.into(),
+            s.assigned.into(),
+            s.billable.into(),
+            s.active_30.into(),
+            s.active_90.into(),
+            s.never_active.into(),
             l.utilisation
                 .map_or(Cell::Empty, |u| Cell::Float(u * 100.0, 1)),
             l.monthly_cost.map_or(Cell::Empty, |c| Cell::Float(c, 2)),
@@ -173,7 +166,7 @@ pub fn print_inactive(
         &mut stdout,
         STREAMED_LAYOUT_ROWS,
     );
-    let (mut left, mut failed) = (limit.unwrap_or(usize::MAX), None);
+    let mut left = limit.unwrap_or(usize::MAX);
     reports::reclaim_candidates(store, days, product, prices, today(), &mut |seat| {
         if left == 0 {
             return ControlFlow::Break(());
@@ -182,7 +175,7 @@ pub fn print_inactive(
         let cost = prices
             .get(&seat.product)
             .map_or(Cell::Empty, |p| Cell::Float(*p, 2));
-        let row = vec![
+        out.offer(vec![
             seat.product.into(),
             seat.account_id.into(),
             seat.email.into(),
@@ -190,26 +183,11 @@ pub fn print_inactive(
                 .map_or_else(|| "never".into(), |d| d.to_string())
                 .into(),
             cost,
-        ];
-        match out.row(row) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(e) => {
-                failed = Some(e);
-                ControlFlow::Break(())
-            }
-        }
+        ])
     })?;
-    finish(out, failed)?;
+    out.finish()?;
     stdout.flush()?;
     Ok(())
-}
-
-/// Ends streamed output, or reports why writing it failed.
-fn finish(out: RowWriter<'_>, failed: Option<std::io::Error>) -> Result<()> {
-    match failed {
-        Some(e) => Err(e.into()),
-        None => Ok(out.finish()?),
-    }
 }
 
 /// `roster runs`.

@@ -467,14 +467,16 @@ fn seats_count_people_once_and_take_usage_from_any_connector() {
     assert_eq!(
         lines,
         [crate::reports::ProductLine {
-            product: "jira-software".into(),
-            name: "Jira Software".into(),
-            seats_bought: Some(4),
-            assigned: 3,
-            billable: 2,
-            active_30: 1,
-            active_90: 1,
-            never_active: 0,
+            seats: crate::store::ProductSeats {
+                product: "jira-software".into(),
+                name: "Jira Software".into(),
+                seats_bought: Some(4),
+                assigned: 3,
+                billable: 2,
+                active_30: 1,
+                active_90: 1,
+                never_active: 0,
+            },
             utilisation: Some(0.25),
             monthly_cost: Some(40.0),
         }]
