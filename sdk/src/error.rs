@@ -113,6 +113,13 @@ impl From<HttpError> for Error {
                 status: 0,
                 message: m,
             },
+            HttpError::OutcomeUnknown(m) => Error::Upstream {
+                status: 0,
+                message: format!(
+                    "a write was sent but not answered, so whether it was applied is unknown \
+                     ({m}); read the state again before deciding"
+                ),
+            },
         }
     }
 }

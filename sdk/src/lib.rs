@@ -43,8 +43,8 @@ pub use memo::Memo;
 pub use provision::Provisioning;
 pub use types::{
     AccessChange, AccessTarget, Account, AccountKind, AccountStatus, Action, ActionKind,
-    Capabilities, CheckReport, Instant, Invitation, License, OutcomeStatus, PlannedRequest,
-    Product, Stream, Usage,
+    Capabilities, CheckReport, CredentialFacts, Instant, Invitation, License, OutcomeStatus,
+    PlannedRequest, Product, ProductRef, Stream, Usage,
 };
 pub use url::Url;
 
@@ -55,7 +55,7 @@ pub mod prelude {
     pub use crate::{
         AccessChange, AccessTarget, Account, AccountKind, AccountStatus, Action, ActionKind,
         CheckReport, Connector, Credential, Error, Instant, Invitation, License, Manifest, Page,
-        Product, Provisioning, Result, Secret, Stream, Url, Usage, base_url, site_url,
+        Product, ProductRef, Provisioning, Result, Secret, Stream, Url, Usage, base_url, site_url,
     };
 }
 
@@ -64,7 +64,7 @@ pub mod prelude {
 pub mod bindings {
     wit_bindgen::generate!({
         world: "connector",
-        path: "../wit/v0.1.0",
+        path: "../wit/v0.2.0",
         pub_export_macro: true,
         export_macro_name: "__export_world",
         default_bindings_module: "roster_sdk::__private::bindings",

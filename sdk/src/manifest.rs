@@ -14,6 +14,7 @@ pub struct Manifest {
     description: String,
     hosts: Vec<String>,
     credentials: Vec<Credential>,
+    read_only_posts: Vec<String>,
     streams: Vec<Stream>,
     actions: Vec<ActionKind>,
     products: Vec<String>,
@@ -30,6 +31,7 @@ impl Manifest {
             description: String::new(),
             hosts: Vec::new(),
             credentials: Vec::new(),
+            read_only_posts: Vec::new(),
             streams: Vec::new(),
             actions: Vec::new(),
             products: Vec::new(),
@@ -52,6 +54,17 @@ impl Manifest {
     /// A credential the connector may ask the host to attach.
     pub fn credential(mut self, credential: Credential) -> Self {
         self.credentials.push(credential);
+        self
+    }
+
+    /// A `POST` endpoint that only reads (a search taking its filters in a
+    /// body): one of the manifest's hosts followed by a path, where
+    /// `{field}` is filled from the config and `*` stands for one segment
+    /// (`{base_url}/v2/orgs/{org_id}/directories/*/users/search`). The host
+    /// then treats such a `POST` as a read: it sends it during dry runs and
+    /// may retry it as it retries a `GET`.
+    pub fn read_only_post(mut self, template: &str) -> Self {
+        self.read_only_posts.push(template.into());
         self
     }
 
@@ -100,6 +113,7 @@ impl Manifest {
             description: self.description,
             config_schema,
             hosts: self.hosts,
+            read_only_posts: self.read_only_posts,
             credentials: self.credentials.into_iter().map(|c| c.0).collect(),
             products: self.products,
         }

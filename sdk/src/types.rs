@@ -5,8 +5,8 @@ use crate::bindings::roster::connector::types as wit;
 
 pub use wit::{
     AccessChange, AccessTarget, Account, AccountKind, AccountStatus, Action, ActionKind,
-    Capabilities, CheckReport, Instant, Invitation, License, Outcome, OutcomeStatus,
-    PlannedRequest, Product, Usage,
+    Capabilities, CheckReport, CredentialFacts, Instant, Invitation, License, Outcome,
+    OutcomeStatus, PlannedRequest, Product, ProductRef, Usage,
 };
 
 /// A data stream a connector lists.
@@ -53,16 +53,61 @@ impl Account {
 }
 
 impl Product {
-    /// A product with a key and a name and nothing else known yet.
-    pub fn new(key: impl Into<String>, name: impl Into<String>) -> Self {
+    /// A product instance with a key, the instance it lives on (see
+    /// [`ProductRef::instance`]) and a name, and nothing else known yet.
+    pub fn new(key: impl Into<String>, instance: Option<String>, name: impl Into<String>) -> Self {
         Product {
             key: key.into(),
+            instance,
             name: name.into(),
+            url: None,
             seats_total: None,
             seats_used: None,
             plan: None,
+            sandbox: None,
             granting_groups: Vec::new(),
         }
+    }
+
+    /// What licences, usage and access changes name this instance by.
+    pub fn reference(&self) -> ProductRef {
+        ProductRef {
+            key: self.key.clone(),
+            instance: self.instance.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for ProductRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.instance {
+            Some(instance) => write!(f, "{} on {instance}", self.key),
+            None => f.write_str(&self.key),
+        }
+    }
+}
+
+impl ProductRef {
+    /// The product `key` on `instance`.
+    pub fn on(key: impl Into<String>, instance: impl Into<String>) -> Self {
+        ProductRef {
+            key: key.into(),
+            instance: Some(instance.into()),
+        }
+    }
+
+    /// The product `key`, on the one instance of it the connector knows.
+    pub fn only(key: impl Into<String>) -> Self {
+        ProductRef {
+            key: key.into(),
+            instance: None,
+        }
+    }
+
+    /// Whether this names `key` on `instance`: the same key, and the same
+    /// instance unless this one names none.
+    pub fn is(&self, key: &str, instance: &str) -> bool {
+        self.key == key && self.instance.as_deref().is_none_or(|i| i == instance)
     }
 }
 
@@ -73,6 +118,7 @@ impl CheckReport {
             principal: None,
             capabilities: manifest.capabilities(),
             warnings: Vec::new(),
+            credentials: Vec::new(),
         }
     }
 

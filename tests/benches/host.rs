@@ -124,6 +124,7 @@ fn bench(c: &mut Criterion) {
     .unwrap();
     let policy = SessionHttp {
         policy: SessionPolicy {
+            read_only_posts: Vec::new(),
             allowed: vec![AllowedPrefix {
                 scheme: "http".into(),
                 host: "127.0.0.1".into(),

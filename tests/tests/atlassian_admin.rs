@@ -117,7 +117,7 @@ fn licences_read(licences: &[License]) -> Licences {
         .iter()
         .map(|l| {
             (
-                (l.account_id.clone(), l.product_key.clone()),
+                (l.account_id.clone(), l.product.key.clone()),
                 (l.role.clone(), l.billable, l.via_group.clone()),
             )
         })
@@ -265,7 +265,7 @@ async fn a_large_org_syncs_to_the_ground_truth_through_rate_limits_and_outages()
     let got = licences_read(&licences.items);
     assert_eq!(got.len(), licences.items.len(), "no licence twice");
     assert_eq!(
-        count_by(&licences.items, |l| l.product_key.clone()),
+        count_by(&licences.items, |l| l.product.key.clone()),
         count_by(want.keys(), |(_, k)| k.clone()),
         "holders per product"
     );
@@ -290,7 +290,7 @@ async fn a_large_org_syncs_to_the_ground_truth_through_rate_limits_and_outages()
         let billable = licences
             .items
             .iter()
-            .filter(|l| l.product_key == key.key() && l.billable)
+            .filter(|l| l.product.key == key.key() && l.billable)
             .count();
         assert_eq!(billable as u32, org.seats_used(key), "{key:?} billable");
     }
@@ -301,7 +301,7 @@ async fn a_large_org_syncs_to_the_ground_truth_through_rate_limits_and_outages()
         .items
         .iter()
         .map(|u| {
-            let key = u.product_key.clone().expect("a product");
+            let key = u.product.clone().expect("a product").key;
             ((u.account_id.clone(), key), shown(&u.last_active))
         })
         .collect();
@@ -335,7 +335,7 @@ async fn without_search_timestamps_usage_comes_by_day_from_one_request_per_perso
         .items
         .iter()
         .map(|u| {
-            let key = u.product_key.clone().expect("a product");
+            let key = u.product.clone().expect("a product").key;
             ((u.account_id.clone(), key), shown(&u.last_active))
         })
         .collect();
@@ -672,7 +672,10 @@ async fn a_site_filter_keeps_that_site_and_drops_others() {
     elsewhere["site"] = json!("00000000-0000-4000-8000-000000000000");
     let mut session = open_session(4, &elsewhere).await;
     let usage = harness::usage(&mut session).await.expect("usage").items;
-    let kept: BTreeSet<String> = usage.iter().filter_map(|u| u.product_key.clone()).collect();
+    let kept: BTreeSet<String> = usage
+        .iter()
+        .filter_map(|u| u.product.as_ref().map(|p| p.key.clone()))
+        .collect();
     // The simulator's ARIs are all site ARIs: nothing is on another site.
     assert!(kept.is_empty(), "{kept:?}");
 }

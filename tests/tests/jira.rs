@@ -200,7 +200,7 @@ async fn a_large_site_syncs_to_the_ground_truth_through_rate_limits() {
         .iter()
         .map(|l| {
             (
-                (l.account_id.clone(), l.product_key.clone()),
+                (l.account_id.clone(), l.product.key.clone()),
                 (l.billable, l.via_group.clone(), l.role.clone()),
             )
         })
@@ -212,7 +212,7 @@ async fn a_large_site_syncs_to_the_ground_truth_through_rate_limits() {
         let billable = licences
             .items
             .iter()
-            .filter(|l| l.product_key == key.key() && l.billable)
+            .filter(|l| l.product.key == key.key() && l.billable)
             .count();
         assert_eq!(billable as u32, org.seats_used(key), "{key:?} billable");
     }
@@ -379,7 +379,7 @@ async fn every_provisioning_action_plans_applies_and_is_idempotent() {
     let held: BTreeSet<(&str, &str)> = licences
         .items
         .iter()
-        .map(|l| (l.account_id.as_str(), l.product_key.as_str()))
+        .map(|l| (l.account_id.as_str(), l.product.key.as_str()))
         .collect();
     assert!(held.contains(&(outsider.as_str(), software.key())));
     assert!(!held.contains(&(holder.as_str(), software.key())));

@@ -74,7 +74,7 @@ async fn reports_equal_the_ground_truth() {
     let lines = reports::licences(&mut *store, &prices, today()).unwrap();
     let by_key: BTreeMap<&str, &reports::ProductLine> = lines
         .iter()
-        .map(|l| (l.seats.product.as_str(), l))
+        .map(|l| (l.seats.instance.product.as_str(), l))
         .collect();
     for product in ProductKey::ALL {
         let line = by_key
@@ -120,7 +120,7 @@ async fn reports_equal_the_ground_truth() {
     let mut idle = BTreeSet::new();
     reports::reclaim_candidates(&mut *store, 60, None, &prices, today(), &mut |seat| {
         assert!(
-            idle.insert((seat.account_id, seat.product)),
+            idle.insert((seat.account_id, seat.instance.product.clone())),
             "each seat once"
         );
         ControlFlow::Continue(())
@@ -172,7 +172,7 @@ async fn reports_equal_the_ground_truth() {
     let reported: BTreeMap<&str, Option<Date>> = rows
         .iter()
         .filter_map(|r| r.licence.as_ref())
-        .map(|l| (l.product.as_str(), l.last_active))
+        .map(|l| (l.instance.product.as_str(), l.last_active))
         .collect();
     for product in ProductKey::ALL {
         let held_now = org.access(someone, product).is_some();

@@ -673,6 +673,6 @@ async fn the_manifest_is_read_and_checked_at_load() {
     let m = connector.manifest();
     assert_eq!(m.raw().id, "hostile");
     assert_eq!(m.schema().secret_fields(), ["api_key"]);
-    assert_eq!(connector.contract_version(), "0.1.0");
+    assert_eq!(connector.contract_version(), "0.2.0");
     assert_eq!(connector.sha256().len(), 64);
 }

@@ -56,10 +56,10 @@ use roster_atlassian::GroupRef;
 use roster_atlassian::access::{self, GroupWrites};
 use roster_atlassian::accounts::account_kind;
 use roster_atlassian::admin::shapes::{ProductAccess, User};
-use roster_atlassian::admin::{EXPAND_ACTIVITY, EXPAND_ALL, Org, USERS_PAGE};
-use roster_atlassian::ari::{is_cloud_id, on_site, resource_key};
-use roster_atlassian::groups::{self, default_group, default_group_names};
-use roster_atlassian::products::{PRODUCTS, canonical_key, product_name};
+use roster_atlassian::admin::{EXPAND_ACTIVITY, EXPAND_ALL, Instance, Org, pick};
+use roster_atlassian::ari::{is_cloud_id, on_site};
+use roster_atlassian::groups::{self, default_group_names, is_default_name};
+use roster_atlassian::products::{PRODUCTS, canonical_key};
 use roster_atlassian::roles::paid_role;
 use roster_sdk::prelude::*;
 use roster_sdk::{Memo, plain_id};
@@ -69,6 +69,13 @@ use std::rc::Rc;
 
 /// Where Atlassian's organisation APIs live.
 const ATLASSIAN_API: &str = "https://api.atlassian.com";
+
+/// The v2 user search, a read (under `{base_url}`, or the same path under
+/// [`ATLASSIAN_API`]).
+const USER_SEARCH: &str = "{base_url}/admin/v2/orgs/{org_id}/directories/*/users/search";
+
+/// The v2 workspace listing, a read.
+const WORKSPACES: &str = "{base_url}/admin/v2/orgs/{org_id}/workspaces";
 
 /// How to reach an Atlassian organisation.
 #[derive(Deserialize, JsonSchema)]
@@ -119,6 +126,8 @@ struct Organization {
     site: Option<String>,
     /// What the groups grant, read once per session.
     grants: Memo<Rc<Grants>>,
+    /// The product instances, read once per session.
+    instances: Memo<Vec<Instance>>,
 }
 
 impl Connector for Organization {
@@ -147,6 +156,17 @@ impl Connector for Organization {
                 .to(ATLASSIAN_API)
                 .to("{base_url}"),
         )
+        // The user search and the workspace listing only read.
+        .read_only_post(USER_SEARCH)
+        .read_only_post(&format!(
+            "{ATLASSIAN_API}{}",
+            &USER_SEARCH["{base_url}".len()..]
+        ))
+        .read_only_post(WORKSPACES)
+        .read_only_post(&format!(
+            "{ATLASSIAN_API}{}",
+            &WORKSPACES["{base_url}".len()..]
+        ))
         .streams([
             Stream::Accounts,
             Stream::Products,
@@ -205,6 +225,7 @@ impl Connector for Organization {
             scim_directory,
             site: config.site.map(|s| s.to_ascii_lowercase()),
             grants: Memo::new(),
+            instances: Memo::new(),
         })
     }
 
@@ -230,36 +251,26 @@ impl Connector for Organization {
         Ok(Page::new(items, next))
     }
 
+    /// Every product instance (workspace), with the groups that grant it,
+    /// its default group first.
     fn products(&self) -> Result<Vec<Product>> {
         let groups = self.org.groups()?;
         let grants = self.grants()?;
         Ok(self
-            .org
-            .workspaces()?
-            .into_iter()
-            .filter_map(|w| {
-                let key = canonical_key(w.attributes.type_key.as_deref()?);
-                let default = default_group(&groups, &key);
-                let others = grants
-                    .granting(&groups, |r| {
-                        self.on_site(r) && resource_key(r).is_some_and(|k| k == key)
-                    })
+            .instances()?
+            .iter()
+            .map(|instance| {
+                let mut p = instance.product();
+                let (default, others): (Vec<&GroupRef>, Vec<&GroupRef>) = grants
+                    .granting(&groups, |r| r == instance.ari)
                     .into_iter()
-                    .filter(|g| default.is_none_or(|d| d.id != g.id));
-                let name = match &w.attributes.name {
-                    Some(n) => format!("{} ({n})", product_name(&key)),
-                    None => product_name(&key),
-                };
-                let mut p = Product::new(&key, name);
-                p.seats_total = w.attributes.capacity;
-                p.seats_used = w.attributes.usage;
-                p.plan = w.plan();
+                    .partition(|g| is_default_name(&g.name, &instance.key));
                 p.granting_groups = default
                     .into_iter()
                     .chain(others)
                     .map(|g| g.name.clone())
                     .collect();
-                Some(p)
+                p
             })
             .collect())
     }
@@ -267,6 +278,12 @@ impl Connector for Organization {
     fn licenses(&self, cursor: Option<String>) -> Result<Page<License>> {
         let (users, next) = self.org.users_page(cursor.as_deref(), EXPAND_ALL)?;
         let grants = self.grants()?;
+        let sandboxes = self.sandboxes()?;
+        let licence = |user: &User, access: &ProductAccess, role, via_group| {
+            let mut l = licence(user, access, role, via_group);
+            l.billable &= !sandboxes.contains(&access.id);
+            l
+        };
         let mut items = Vec::new();
         // What groups do not tell, each holder's role assignments do.
         let mut unexplained: Vec<(&User, Vec<&ProductAccess>)> = Vec::new();
@@ -314,7 +331,7 @@ impl Connector for Organization {
                     if let Some(at) = &access.last_active_timestamp {
                         items.push(Usage {
                             account_id: user.account_id.clone(),
-                            product_key: Some(canonical_key(&access.key)),
+                            product: Some(instance_of(&access.key, &access.id)),
                             last_active: Instant::timestamp(at),
                         });
                     }
@@ -327,7 +344,7 @@ impl Connector for Organization {
                     if let Some(day) = product.last_active {
                         items.push(Usage {
                             account_id: (*id).to_owned(),
-                            product_key: Some(canonical_key(&product.key)),
+                            product: Some(instance_of(&product.key, &product.id)),
                             last_active: Instant::date(day),
                         });
                     }
@@ -349,9 +366,11 @@ impl Connector for Organization {
     }
 }
 
-/// Directory pages read, at most, to find a product's instance ARI for an
-/// invitation.
-const RESOURCE_PAGES: usize = 10;
+/// The product instance product access or a last-active date names: the
+/// product's canonical key on the instance's ARI.
+fn instance_of(key: &str, ari: &str) -> ProductRef {
+    ProductRef::on(canonical_key(key), ari)
+}
 
 /// The licence `user` holds through `access`, with `role` (none: unknown).
 fn licence(
@@ -362,7 +381,7 @@ fn licence(
 ) -> License {
     License {
         account_id: user.account_id.clone(),
-        product_key: canonical_key(&access.key),
+        product: instance_of(&access.key, &access.id),
         billable: user.is_person() && user.can_sign_in() && paid_role(role.as_deref()),
         role,
         via_group,
@@ -411,6 +430,47 @@ impl Organization {
     /// Whether a product instance's ARI is on the configured site.
     fn on_site(&self, ari: &str) -> bool {
         on_site(ari, self.site.as_deref())
+    }
+
+    /// The product instances on the configured site, read once per session.
+    fn instances(&self) -> Result<Vec<Instance>> {
+        self.instances.get_or_read(|| {
+            let grants = self.grants()?;
+            let workspaces = self.org.workspaces()?;
+            let all = workspaces
+                .iter()
+                .filter_map(|w| Instance::of(w, grants.resources()));
+            Ok(all.filter(|i| self.on_site(&i.ari)).collect())
+        })
+    }
+
+    /// The ARIs of the instances that are sandboxes: their access takes no
+    /// paid seat.
+    fn sandboxes(&self) -> Result<Vec<String>> {
+        let instances = self.instances()?;
+        Ok(instances
+            .into_iter()
+            .filter(Instance::is_sandbox)
+            .map(|i| i.ari)
+            .collect())
+    }
+
+    /// The instance `product` names (see [`pick`]).
+    fn instance(&self, product: &ProductRef) -> Result<Instance> {
+        pick(&self.instances()?, product).cloned()
+    }
+
+    /// The default group of `instance`: a group with the product's default
+    /// name (`jira-software-users`, `jira-software-users-<site>`) that
+    /// grants a role on it.
+    fn default_group(&self, instance: &Instance) -> Result<Option<GroupRef>> {
+        let groups = self.org.groups()?;
+        let grants = self.grants()?;
+        Ok(grants
+            .granting(&groups, |r| r == instance.ari)
+            .into_iter()
+            .find(|g| is_default_name(&g.name, &instance.key))
+            .cloned())
     }
 
     /// The error for an organisation id the key does not see, naming the
@@ -475,53 +535,38 @@ impl Organization {
 
     fn invite(&self, invitation: Invitation, ctx: &mut Provisioning) -> Result<Outcome> {
         let email = invitation.email;
-        let keys: Vec<String> = invitation
+        let instances = invitation
             .products
             .iter()
-            .map(|k| canonical_key(k))
-            .collect();
+            .map(|p| self.instance(p))
+            .collect::<Result<Vec<_>>>()?;
+        let names = instances
+            .iter()
+            .map(|i| i.product().name)
+            .collect::<Vec<_>>()
+            .join(", ");
         if let Some(user) = self.org.user_by_email(&email)? {
-            for key in &keys {
-                self.grant_product(&user, key, ctx)?;
+            for instance in &instances {
+                self.grant_product(&user, instance, ctx)?;
             }
             return Ok(ctx.finish(
                 Some(user.account_id),
-                format!(
-                    "{email} is already in the directory; grant what it lacks of {}",
-                    keys.join(", ")
-                ),
+                format!("{email} is already in the directory; grant what it lacks of {names}"),
             ));
         }
-        let resources = keys
-            .iter()
-            .map(|key| {
-                self.org
-                    .find_resource(RESOURCE_PAGES, |p| {
-                        canonical_key(&p.key) == *key && self.on_site(&p.id)
-                    })?
-                    .ok_or_else(|| {
-                        Error::NotFound(format!(
-                            "no one in the first {} people of the directory holds `{key}`, so                              its instance is unknown: grant it to someone first, or check the key",
-                            RESOURCE_PAGES * USERS_PAGE as usize
-                        ))
-                    })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let resources: Vec<String> = instances.into_iter().map(|i| i.ari).collect();
         let answer = ctx.write(api::invite(&self.org, &email, &resources)?)?;
         let account_id = answer.and_then(|r| invited_account(&r));
-        Ok(ctx.finish(
-            account_id,
-            format!("invite {email} with {}", keys.join(", ")),
-        ))
+        Ok(ctx.finish(account_id, format!("invite {email} with {names}")))
     }
 
     fn grant(&self, change: AccessChange, ctx: &mut Provisioning) -> Result<Outcome> {
         let user = self.org.user(&change.account_id)?;
         let summary = match &change.target {
-            AccessTarget::Product(key) => {
-                let key = canonical_key(key);
-                self.grant_product(&user, &key, ctx)?;
-                format!("grant {key} to {}", user.account_id)
+            AccessTarget::Product(product) => {
+                let instance = self.instance(product)?;
+                self.grant_product(&user, &instance, ctx)?;
+                format!("grant {} to {}", instance.product().name, user.account_id)
             }
             AccessTarget::Group(group) => access::join(
                 self,
@@ -534,66 +579,62 @@ impl Organization {
         Ok(ctx.finish(Some(change.account_id), summary))
     }
 
-    /// Adds the person to the product's default group unless they already
-    /// hold the product with a role that is more than a guest's.
-    fn grant_product(&self, user: &User, key: &str, ctx: &mut Provisioning) -> Result<()> {
-        let held: Vec<&str> = user
-            .product_access
-            .iter()
-            .filter(|p| canonical_key(&p.key) == key && self.on_site(&p.id))
-            .map(|p| p.id.as_str())
-            .collect();
-        if !held.is_empty() {
+    /// Adds the person to the instance's default group unless they
+    /// already hold it with a role that is more than a guest's.
+    fn grant_product(
+        &self,
+        user: &User,
+        instance: &Instance,
+        ctx: &mut Provisioning,
+    ) -> Result<()> {
+        let holds = user.product_access.iter().any(|p| p.id == instance.ari);
+        if holds {
             let assigned = self
                 .org
                 .role_assignments(&[user.account_id.as_str()])?
                 .pop()
                 .unwrap_or_default();
-            let full = held
-                .iter()
-                .any(|id| paid_role(strongest_role(&assigned, id).0.as_deref()));
-            if full {
+            if paid_role(strongest_role(&assigned, &instance.ari).0.as_deref()) {
                 return Ok(());
             }
         }
-        let groups = self.org.groups()?;
-        let group = default_group(&groups, key).ok_or_else(|| {
+        let group = self.default_group(instance)?.ok_or_else(|| {
             Error::NotFound(format!(
-                "no default group grants `{key}` (looked for {}); grant a group instead",
-                default_group_names(key).join(", ")
+                "no default group ({} or one of them with the site's name after a dash) grants \
+                 {}; grant a group instead",
+                default_group_names(&instance.key).join(", "),
+                instance.product().name
             ))
         })?;
-        access::join(self, ctx, &user.account_id, &user.groups, group)?;
+        access::join(self, ctx, &user.account_id, &user.groups, &group)?;
         Ok(())
     }
 
     fn revoke(&self, change: AccessChange, ctx: &mut Provisioning) -> Result<Outcome> {
         let user = self.org.user(&change.account_id)?;
         let summary = match &change.target {
-            AccessTarget::Product(key) => {
-                let key = canonical_key(key);
-                let groups = self.org.groups()?;
-                let member = default_group(&groups, &key).filter(|d| user.in_group(&d.id));
+            AccessTarget::Product(product) => {
+                let instance = self.instance(product)?;
+                let name = instance.product().name;
+                let member = self
+                    .default_group(&instance)?
+                    .filter(|d| user.in_group(&d.id));
                 match member {
                     Some(group) => {
-                        ctx.write(self.remove_member(group, &user.account_id)?)?;
+                        ctx.write(self.remove_member(&group, &user.account_id)?)?;
                         format!(
-                            "revoke {key} from {} (leave group {})",
+                            "revoke {name} from {} (leave group {})",
                             user.account_id, group.name
                         )
                     }
-                    None if user
-                        .product_access
-                        .iter()
-                        .any(|p| canonical_key(&p.key) == key) =>
-                    {
+                    None if user.product_access.iter().any(|p| p.id == instance.ari) => {
                         format!(
-                            "{} is not in {key}'s default group but still holds {key} through \
-                             another group or a direct grant; revoke that group",
+                            "{} is not in the default group of {name} but still holds it \
+                             through another group or a direct grant; revoke that group",
                             user.account_id
                         )
                     }
-                    None => format!("{} does not hold {key}", user.account_id),
+                    None => format!("{} does not hold {name}", user.account_id),
                 }
             }
             AccessTarget::Group(group) => {

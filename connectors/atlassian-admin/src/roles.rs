@@ -109,6 +109,11 @@ impl Grants {
         })
     }
 
+    /// Every instance a group grants a role on.
+    pub fn resources(&self) -> impl Iterator<Item = &str> {
+        self.by_group.values().flatten().map(|(r, _)| r.as_str())
+    }
+
     /// The group that grants `user` their strongest role on `resource`.
     pub fn granting_group(&self, user: &User, resource: &str) -> Option<String> {
         self.strongest_through_groups(user, resource)

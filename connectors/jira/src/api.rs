@@ -10,7 +10,7 @@ use roster_atlassian::{GroupRef, Rest, groups, site};
 use roster_sdk::batch::fan_out;
 use roster_sdk::http::{Method, Request};
 use roster_sdk::paging::Offset;
-use roster_sdk::{Error, Memo, Result, Url};
+use roster_sdk::{Error, Memo, ProductRef, Result};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
@@ -31,6 +31,8 @@ pub struct Client {
     rest: Rest,
     roles: Memo<Vec<ApplicationRole>>,
     groups: Memo<Vec<GroupRef>>,
+    /// The site's instances of its application roles.
+    pub instances: site::Instances,
 }
 
 /// A user with `expand=groups`.
@@ -101,22 +103,18 @@ impl ApplicationRole {
 }
 
 impl Client {
-    /// A client of the site at `base`.
-    pub fn new(base: Url) -> Self {
-        Client {
-            rest: Rest::new(base, site::CREDENTIAL),
+    /// A client of the site `config` reaches.
+    pub fn new(config: &site::Config) -> Result<Self> {
+        Ok(Client {
+            rest: Rest::new(config.base()?, site::CREDENTIAL),
             roles: Memo::new(),
             groups: Memo::new(),
-        }
+            instances: site::Instances::new(config, "Jira")?,
+        })
     }
 
     fn get(&self, path: &str) -> Result<Request> {
         self.rest.at(Method::Get, path)
-    }
-
-    /// The site's cloud id; a host that is no Jira site is a config error.
-    pub fn cloud_id(&self) -> Result<String> {
-        site::cloud_id(self.rest.base(), "Jira")
     }
 
     /// The token's user; a refusal names what to fix.
@@ -337,8 +335,10 @@ impl GroupAccess for Client {
             .ok_or_else(|| Error::NotFound(format!("Jira has no group `{target}`")))
     }
 
-    fn product(&self, key: &str) -> Result<ApplicationRole> {
-        self.role(key)
+    /// The application role of `product`, which must be on this site.
+    fn product(&self, product: &ProductRef) -> Result<ApplicationRole> {
+        self.instances.serves(product)?;
+        self.role(&product.key)
     }
 
     fn granting<'p>(&self, role: &'p ApplicationRole) -> Granting<'p> {

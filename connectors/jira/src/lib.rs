@@ -58,14 +58,14 @@ impl Connector for Jira {
 
     fn open(config: Config) -> Result<Self> {
         Ok(Jira {
-            api: Client::new(config.base()?),
+            api: Client::new(&config)?,
             email: config.email,
             memberships: Memberships::new(),
         })
     }
 
     fn check(&self) -> Result<CheckReport> {
-        let cloud_id = self.api.cloud_id()?;
+        let cloud_id = self.api.instances.cloud_id()?;
         let me = self.api.myself()?;
         let held = self.api.permissions()?;
         let site_admin = held.contains("SYSTEM_ADMIN");
@@ -116,21 +116,20 @@ impl Connector for Jira {
 
     fn products(&self) -> Result<Vec<Product>> {
         let plans = self.api.plans()?;
-        Ok(self
-            .api
+        self.api
             .roles(true)?
             .into_iter()
             .map(|role| {
-                let mut p = Product::new(&role.key, &role.name);
+                let mut p = self.api.instances.product(&role.key, &role.name)?;
                 if !role.has_unlimited_seats {
                     p.seats_total = role.number_of_seats;
                 }
                 p.seats_used = role.seats_used();
                 p.plan = plans.get(&role.key).cloned();
                 p.granting_groups = role.granting().names();
-                p
+                Ok(p)
             })
-            .collect())
+            .collect()
     }
 
     /// One page per application role: the members of the role's groups.
@@ -141,10 +140,9 @@ impl Connector for Jira {
             return Ok(Page::last(Vec::new()));
         };
         let granting = |g: &GroupRef| roles.iter().any(|r| r.granting().via(&g.id));
-        let items = self
-            .memberships
-            .granting(&self.api, granting)?
-            .licences(&role.key, role.granting().groups);
+        let instance = self.api.instances.reference(&role.key)?;
+        let directory = self.memberships.granting(&self.api, granting)?;
+        let items = directory.licences(&instance, role.granting().groups);
         Ok(Page::new(items, at.next_until_total(1, roles.len() as u64)))
     }
 
@@ -172,12 +170,13 @@ impl Jira {
         let roles = invitation
             .products
             .iter()
-            .map(|key| self.api.role(key))
+            .map(|product| access::GroupAccess::product(&self.api, product))
             .collect::<Result<Vec<_>>>()?;
-        let products = invitation.products.join(", ");
+        let keys: Vec<String> = roles.iter().map(|r| r.key.clone()).collect();
+        let products = keys.join(", ");
         let Some(user) = self.api.find_by_email(&email)? else {
             let created = ctx
-                .write(self.api.create_user(&email, &invitation.products)?)
+                .write(self.api.create_user(&email, &keys)?)
                 .map_err(needs(ADMINISTER, "inviting a user"))?;
             let account_id = created
                 .map(|r| r.json::<User>())

@@ -1,7 +1,6 @@
 //! A loaded component: compiled, linked, its manifest read and checked.
 
-use crate::contract::WorldPre;
-use crate::imports::State;
+use crate::contract::Pre;
 use crate::manifest::Manifest;
 use std::sync::Arc;
 
@@ -9,7 +8,7 @@ use std::sync::Arc;
 /// imports, its manifest read and validated. Cheap to share; open any number
 /// of sessions from it with [`Runtime::open`](crate::Runtime::open).
 pub struct Component {
-    pub(crate) pre: WorldPre<State>,
+    pub(crate) pre: Pre,
     pub(crate) manifest: Arc<Manifest>,
     pub(crate) sha256: String,
     pub(crate) version: &'static str,

@@ -2,9 +2,8 @@
 //! `http.send`, `http.send-all` and `log` calls do, and the per-instance
 //! state they work on.
 
-use crate::contract::{
-    HttpError, Level, Method, Request, Response, World, http_import, log_import,
-};
+use crate::contract::v0_2_0::roster::connector::{http as http_import, log as log_import};
+use crate::contract::{HttpError, Level, Method, Request, Response, v0_1_0, v0_2_0};
 use crate::guest_log::{GuestOutput, LogBudget};
 use crate::http::{Gateway, SessionHttp, method_name};
 use crate::limits::{Limits, MemoryLimiter};
@@ -95,7 +94,7 @@ impl State {
             return Err(HttpError::RequestLimit(self.limits.requests_per_call));
         }
         self.requests += 1;
-        if self.dry_run && !matches!(request.method, Method::Get | Method::Head) {
+        if self.dry_run && !self.is_read(request) {
             return Err(HttpError::DryRun(format!(
                 "{} {}",
                 method_name(request.method),
@@ -103,6 +102,19 @@ impl State {
             )));
         }
         Ok(())
+    }
+}
+
+impl State {
+    /// Whether a request only reads: a `GET`, a `HEAD`, or a `POST` the
+    /// manifest declares as a read.
+    fn is_read(&self, request: &Request) -> bool {
+        match request.method {
+            Method::Get | Method::Head => true,
+            Method::Post => url::Url::parse(&request.url)
+                .is_ok_and(|url| self.http.policy.is_read_only_post(&url)),
+            _ => false,
+        }
     }
 }
 
@@ -145,12 +157,50 @@ impl log_import::Host for State {
     }
 }
 
-impl crate::contract::v0_1_0::roster::connector::types::Host for State {}
+impl v0_2_0::roster::connector::types::Host for State {}
+
+/// The 0.1.0 imports: the same calls, through the adapter's conversions.
+impl v0_1_0::roster::connector::http::Host for State {
+    async fn send(
+        &mut self,
+        request: v0_1_0::roster::connector::http::Request,
+    ) -> Result<v0_1_0::roster::connector::http::Response, v0_1_0::roster::connector::http::HttpError>
+    {
+        let answer = http_import::Host::send(self, request.into()).await;
+        answer.map(Into::into).map_err(Into::into)
+    }
+
+    async fn send_all(
+        &mut self,
+        requests: Vec<v0_1_0::roster::connector::http::Request>,
+    ) -> Vec<
+        Result<
+            v0_1_0::roster::connector::http::Response,
+            v0_1_0::roster::connector::http::HttpError,
+        >,
+    > {
+        let requests = requests.into_iter().map(Into::into).collect();
+        let answers = http_import::Host::send_all(self, requests).await;
+        answers
+            .into_iter()
+            .map(|a| a.map(Into::into).map_err(Into::into))
+            .collect()
+    }
+}
+
+impl v0_1_0::roster::connector::log::Host for State {
+    async fn log(&mut self, level: v0_1_0::roster::connector::log::Level, message: String) {
+        log_import::Host::log(self, level.into(), message).await;
+    }
+}
+
+impl v0_1_0::roster::connector::types::Host for State {}
 
 /// Links WASI p2 (granting nothing; see [`State::new`]) and the Roster
-/// imports (`http`, `log`, `types`).
+/// imports (`http`, `log`, `types`) of every supported contract version.
 pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> anyhow::Result<()> {
     wasmtime_wasi::p2::add_to_linker_async(linker)?;
-    World::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
+    v0_1_0::Connector::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
+    v0_2_0::Connector::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
     Ok(())
 }

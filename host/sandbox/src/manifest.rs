@@ -3,7 +3,9 @@
 
 use crate::config_schema::{ConfigError, ConfigSchema};
 use crate::contract::{ConnectorManifest, CredentialScheme};
-use crate::policy::{HostTemplate, Injection, PolicyError, ResolvedCredential, SessionPolicy};
+use crate::policy::{
+    HostTemplate, Injection, PolicyError, ReadOnlyPost, ResolvedCredential, SessionPolicy,
+};
 use crate::secret::Redactor;
 use serde_json::{Map, Value};
 
@@ -13,6 +15,7 @@ pub struct Manifest {
     raw: ConnectorManifest,
     schema: ConfigSchema,
     hosts: Vec<(String, HostTemplate)>,
+    read_only_posts: Vec<ReadOnlyPost>,
 }
 
 /// Why a config cannot open a session.
@@ -81,6 +84,19 @@ impl Manifest {
             }
             hosts.push((text.clone(), template));
         }
+        let mut read_only_posts = Vec::new();
+        for text in &raw.read_only_posts {
+            let post = ReadOnlyPost::parse(text, &hosts).map_err(|e| e.to_string())?;
+            for field in post.fields() {
+                if !schema.has_field(field) || schema.secret_fields().iter().any(|s| s == field) {
+                    return Err(format!(
+                        "read-only POST `{text}` uses `{field}`, which is not a plain field of \
+                         the config schema"
+                    ));
+                }
+            }
+            read_only_posts.push(post);
+        }
         let mut ids = Vec::new();
         for c in &raw.credentials {
             if ids.contains(&&c.id) {
@@ -130,7 +146,12 @@ impl Manifest {
                 ));
             }
         }
-        Ok(Manifest { raw, schema, hosts })
+        Ok(Manifest {
+            raw,
+            schema,
+            hosts,
+            read_only_posts,
+        })
     }
 
     /// The manifest as the connector declared it.
@@ -213,11 +234,16 @@ impl Manifest {
                 allowed,
             });
         }
+        let mut read_only_posts = Vec::new();
+        for post in &self.read_only_posts {
+            read_only_posts.extend(post.resolve(&visible)?);
+        }
         Ok(Resolved {
             visible,
             policy: SessionPolicy {
                 allowed: resolved_hosts.into_iter().map(|(_, p)| p).collect(),
                 credentials,
+                read_only_posts,
             },
             redactor,
         })
@@ -257,6 +283,7 @@ mod tests {
                 }),
                 hosts: vec!["https://{site}.example.com".into()],
             }],
+            read_only_posts: vec!["https://{site}.example.com/rest/search".into()],
             capabilities: Capabilities {
                 streams: vec![],
                 actions: vec![],

@@ -329,6 +329,124 @@ impl fmt::Display for AllowedPrefix {
     }
 }
 
+/// A manifest's read-only `POST` endpoint: one of its host templates
+/// followed by a path whose segments are literal, a `{field}`, or `*` (any
+/// one segment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadOnlyPost {
+    /// The host template it starts with.
+    host: HostTemplate,
+    /// The path below it.
+    segments: Vec<PathPart>,
+}
+
+/// A segment of a [`ReadOnlyPost`]'s path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PathPart {
+    /// Literal text or a `{field}`.
+    Part(Part),
+    /// `*`: any one segment.
+    Any,
+}
+
+impl ReadOnlyPost {
+    /// Parses `template`, which must start with one of `hosts` (the
+    /// manifest's host templates, as text and parsed) and go on with a path.
+    pub fn parse(template: &str, hosts: &[(String, HostTemplate)]) -> Result<Self, PolicyError> {
+        let err = |problem: &str| PolicyError::Template {
+            template: template.into(),
+            problem: problem.into(),
+        };
+        let (host, path) = hosts
+            .iter()
+            .filter_map(|(text, host)| {
+                let path = template.strip_prefix(text.trim_end_matches('/'))?;
+                path.starts_with('/').then_some((host, path))
+            })
+            .max_by_key(|(_, path)| std::cmp::Reverse(path.len()))
+            .ok_or_else(|| err("must start with one of the manifest's hosts, then a path"))?;
+        if path.contains(['?', '#']) {
+            return Err(err("must not contain a query or a fragment"));
+        }
+        let segments = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(|segment| match segment {
+                "*" => Some(PathPart::Any),
+                other => parse_part(other, is_path_segment).map(PathPart::Part),
+            })
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| err("each path segment must be plain text, a whole {field} or `*`"))?;
+        if segments.is_empty() {
+            return Err(err("must name a path below its host"));
+        }
+        Ok(ReadOnlyPost {
+            host: host.clone(),
+            segments,
+        })
+    }
+
+    /// The config fields the template uses.
+    pub fn fields(&self) -> Vec<&str> {
+        let mut fields = self.host.fields();
+        fields.extend(self.segments.iter().filter_map(|s| match s {
+            PathPart::Part(Part::Field(f)) => Some(f.as_str()),
+            _ => None,
+        }));
+        fields
+    }
+
+    /// Fills the template from the config; `Ok(None)` when a field it
+    /// needs is absent.
+    pub fn resolve(
+        &self,
+        config: &Map<String, Value>,
+    ) -> Result<Option<ReadEndpoint>, PolicyError> {
+        let Some(prefix) = self.host.resolve(config)? else {
+            return Ok(None);
+        };
+        let mut segments = Vec::with_capacity(self.segments.len());
+        for segment in &self.segments {
+            segments.push(match segment {
+                PathPart::Any => None,
+                PathPart::Part(part) => {
+                    match fill(part, config, is_path_segment, "a single path segment")? {
+                        Some(v) => Some(v),
+                        None => return Ok(None),
+                    }
+                }
+            });
+        }
+        Ok(Some(ReadEndpoint { prefix, segments }))
+    }
+}
+
+/// A read-only `POST` endpoint, filled from the config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadEndpoint {
+    prefix: AllowedPrefix,
+    /// Each segment below the prefix: literal, or none for any.
+    segments: Vec<Option<String>>,
+}
+
+impl ReadEndpoint {
+    /// Whether `url` is this endpoint (any query).
+    pub fn matches(&self, url: &Url) -> bool {
+        if !self.prefix.matches(url) {
+            return false;
+        }
+        let Some(below) = url.path().strip_prefix(self.prefix.path.as_str()) else {
+            return false;
+        };
+        let parts: Vec<&str> = below.split('/').filter(|s| !s.is_empty()).collect();
+        parts.len() == self.segments.len()
+            && parts
+                .iter()
+                .zip(&self.segments)
+                .all(|(part, want)| want.as_deref().is_none_or(|w| w == *part))
+    }
+}
+
 /// How a resolved credential is attached.
 #[derive(Debug, Clone)]
 pub enum Injection {
@@ -372,6 +490,8 @@ pub struct SessionPolicy {
     pub allowed: Vec<AllowedPrefix>,
     /// Credentials it may ask for.
     pub credentials: Vec<ResolvedCredential>,
+    /// `POST` endpoints the manifest declares as reads.
+    pub read_only_posts: Vec<ReadEndpoint>,
 }
 
 /// What the policy says about one request.
@@ -417,6 +537,11 @@ impl SessionPolicy {
             }
         }
         Verdict::Allowed
+    }
+
+    /// Whether a `POST` to `url` is one of the reads the manifest declares.
+    pub fn is_read_only_post(&self, url: &Url) -> bool {
+        self.read_only_posts.iter().any(|r| r.matches(url))
     }
 
     /// The credential with this id.
@@ -557,6 +682,7 @@ mod tests {
         let other = AllowedPrefix::from_base_url("https://other.example.com").unwrap();
         let policy = SessionPolicy {
             allowed: vec![api.clone(), other],
+            read_only_posts: Vec::new(),
             credentials: vec![ResolvedCredential {
                 id: "key".into(),
                 injection: Injection::Bearer(Secret::new("s")),
@@ -584,5 +710,83 @@ mod tests {
                 "{u} {cred:?}"
             );
         }
+    }
+
+    #[test]
+    fn read_only_posts_parse_under_a_host_and_match_whole_paths() {
+        let hosts: Vec<(String, HostTemplate)> = ["{base_url}", "https://api.atlassian.com"]
+            .into_iter()
+            .map(|t| (t.to_owned(), HostTemplate::parse(t).unwrap()))
+            .collect();
+        let search = ReadOnlyPost::parse(
+            "{base_url}/admin/v2/orgs/{org_id}/directories/*/users/search",
+            &hosts,
+        )
+        .unwrap();
+        assert_eq!(search.fields(), ["base_url", "org_id"]);
+        for bad in [
+            "https://elsewhere.example/search",
+            "{base_url}",
+            "{base_url}/a?b=c",
+            "{base_url}/a{b}/c",
+            "{base_url}search",
+        ] {
+            assert!(ReadOnlyPost::parse(bad, &hosts).is_err(), "{bad}");
+        }
+        let endpoint = search
+            .resolve(&config(
+                json!({ "base_url": "http://127.0.0.1:9/api", "org_id": "o-1" }),
+            ))
+            .unwrap()
+            .unwrap();
+        let url = |s: &str| Url::parse(s).unwrap();
+        for (u, read) in [
+            (
+                "http://127.0.0.1:9/api/admin/v2/orgs/o-1/directories/-/users/search",
+                true,
+            ),
+            (
+                "http://127.0.0.1:9/api/admin/v2/orgs/o-1/directories/d7/users/search?x=1",
+                true,
+            ),
+            (
+                "http://127.0.0.1:9/api/admin/v2/orgs/o-2/directories/-/users/search",
+                false,
+            ),
+            (
+                "http://127.0.0.1:9/api/admin/v2/orgs/o-1/directories/-/users/search/x",
+                false,
+            ),
+            (
+                "http://127.0.0.1:9/api/admin/v2/orgs/o-1/directories/users/search",
+                false,
+            ),
+            (
+                "http://127.0.0.1:9/admin/v2/orgs/o-1/directories/-/users/search",
+                false,
+            ),
+            (
+                "http://127.0.0.2:9/api/admin/v2/orgs/o-1/directories/-/users/search",
+                false,
+            ),
+        ] {
+            assert_eq!(endpoint.matches(&url(u)), read, "{u}");
+        }
+        let on_atlassian = ReadOnlyPost::parse(
+            "https://api.atlassian.com/v2/orgs/{org_id}/workspaces",
+            &hosts,
+        )
+        .unwrap()
+        .resolve(&config(json!({ "org_id": "o-1" })))
+        .unwrap()
+        .unwrap();
+        assert!(on_atlassian.matches(&url("https://api.atlassian.com/v2/orgs/o-1/workspaces")));
+        assert!(
+            search
+                .resolve(&config(json!({ "org_id": "o-1" })))
+                .unwrap()
+                .is_none(),
+            "without base_url the endpoint is not there"
+        );
     }
 }

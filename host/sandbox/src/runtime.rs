@@ -3,7 +3,7 @@
 
 use crate::cache::{ComponentCache, compile_uncached, sha256_hex};
 use crate::component::Component;
-use crate::contract::{API_INTERFACE, SUPPORTED_VERSIONS, WorldPre};
+use crate::contract::{API_INTERFACE, Pre, SUPPORTED_VERSIONS};
 use crate::http::{BudgetLimits, Gateway, HttpLimits, NetworkPolicy, SessionHttp, Tape};
 use crate::imports::{self, State};
 use crate::limits::{EPOCH_TICK, Limits};
@@ -184,7 +184,7 @@ impl Runtime {
             .linker
             .instantiate_pre(&compiled)
             .map_err(|e| LoadError::Link(format!("{e:#}")))?;
-        let pre = WorldPre::new(instance_pre).map_err(|e| LoadError::Link(format!("{e:#}")))?;
+        let pre = Pre::new(version, instance_pre).map_err(|e| LoadError::Link(format!("{e:#}")))?;
         let store = session::new_store(
             &self.engine,
             State::new(

@@ -3,8 +3,8 @@
 //! failure that is not the connector's own error.
 
 use crate::contract::{
-    AccountPage, Action, CheckReport, ConnectorError, ConnectorManifest, LicensePage, Outcome,
-    Product, UsagePage, World, WorldPre,
+    AccountPage, Action, CheckReport, ConnectorError, ConnectorManifest, Instance, LicensePage,
+    Outcome, Pre, Product, UsagePage,
 };
 use crate::imports::State;
 use crate::limits::deadline_ticks;
@@ -73,13 +73,13 @@ pub(crate) fn new_store(engine: &Engine, state: State) -> Store<State> {
 /// Instantiates a fresh instance with no network and asks for its manifest.
 pub(crate) async fn describe(
     mut store: Store<State>,
-    pre: &WorldPre<State>,
+    pre: &Pre,
     deadline: Duration,
 ) -> Result<ConnectorManifest, CallError> {
     store.set_epoch_deadline(deadline_ticks(deadline));
     let call = async {
-        let world = pre.instantiate_async(&mut store).await?;
-        world.roster_connector_api().call_manifest(&mut store).await
+        let instance = pre.instantiate(&mut store).await?;
+        instance.manifest(&mut store).await
     };
     let result = tokio::time::timeout(deadline, call).await;
     classify(&store, deadline, result)
@@ -115,7 +115,7 @@ fn classify<T>(
 /// continue from its last cursor.
 pub struct Session {
     store: Store<State>,
-    world: World,
+    instance: Instance,
     handle: Option<ResourceAny>,
     deadline: Duration,
     manifest: Arc<Manifest>,
@@ -132,11 +132,11 @@ impl fmt::Debug for Session {
 
 /// Runs one method of the guest's session resource under the call limits.
 macro_rules! session_call {
-    ($self:ident, $dry_run:expr, |$api:ident, $store:ident, $handle:ident| $call:expr) => {{
+    ($self:ident, $dry_run:expr, |$instance:ident, $store:ident, $handle:ident| $call:expr) => {{
         let $handle = $self.begin($dry_run)?;
         let deadline = $self.deadline;
         let result = {
-            let $api = $self.world.roster_connector_api().session();
+            let $instance = &$self.instance;
             let $store = &mut $self.store;
             tokio::time::timeout(deadline, $call).await
         };
@@ -149,27 +149,23 @@ impl Session {
     /// `config` (the connector's view of it, as JSON text).
     pub(crate) async fn open(
         mut store: Store<State>,
-        pre: &WorldPre<State>,
+        pre: &Pre,
         config: &str,
         deadline: Duration,
         manifest: Arc<Manifest>,
     ) -> Result<Session, CallError> {
         store.set_epoch_deadline(deadline_ticks(deadline));
         let opened = tokio::time::timeout(deadline, async {
-            let world = pre.instantiate_async(&mut store).await?;
-            let handle = world
-                .roster_connector_api()
-                .session()
-                .call_open(&mut store, config)
-                .await?;
-            Ok((world, handle))
+            let instance = pre.instantiate(&mut store).await?;
+            let handle = instance.open(&mut store, config).await?;
+            Ok((instance, handle))
         })
         .await;
-        let (world, handle) = classify(&store, deadline, opened)?;
+        let (instance, handle) = classify(&store, deadline, opened)?;
         let handle = handle.map_err(CallError::Connector)?;
         Ok(Session {
             store,
-            world,
+            instance,
             handle: Some(handle),
             deadline,
             manifest,
@@ -183,30 +179,27 @@ impl Session {
 
     /// Proves the config works and reports what it enables.
     pub async fn check(&mut self) -> Result<CheckReport, CallError> {
-        session_call!(self, false, |api, store, h| api.call_check(store, h))
+        session_call!(self, false, |i, store, h| i.check(store, h))
     }
 
     /// One page of accounts from `cursor` (none: the first).
     pub async fn accounts(&mut self, cursor: Option<&str>) -> Result<AccountPage, CallError> {
-        session_call!(self, false, |api, store, h| api
-            .call_accounts(store, h, cursor))
+        session_call!(self, false, |i, store, h| i.accounts(store, h, cursor))
     }
 
     /// The products with their seats.
     pub async fn products(&mut self) -> Result<Vec<Product>, CallError> {
-        session_call!(self, false, |api, store, h| api.call_products(store, h))
+        session_call!(self, false, |i, store, h| i.products(store, h))
     }
 
     /// One page of licences.
     pub async fn licenses(&mut self, cursor: Option<&str>) -> Result<LicensePage, CallError> {
-        session_call!(self, false, |api, store, h| api
-            .call_licenses(store, h, cursor))
+        session_call!(self, false, |i, store, h| i.licenses(store, h, cursor))
     }
 
     /// One page of usage.
     pub async fn usage(&mut self, cursor: Option<&str>) -> Result<UsagePage, CallError> {
-        session_call!(self, false, |api, store, h| api
-            .call_usage(store, h, cursor))
+        session_call!(self, false, |i, store, h| i.usage(store, h, cursor))
     }
 
     /// Carries out (or with `dry_run`, plans) a provisioning action. In a
@@ -216,8 +209,8 @@ impl Session {
         action: &Action,
         dry_run: bool,
     ) -> Result<Outcome, CallError> {
-        session_call!(self, dry_run, |api, store, h| api
-            .call_provision(store, h, action, dry_run))
+        session_call!(self, dry_run, |i, store, h| i
+            .provision(store, h, action, dry_run))
     }
 
     /// Resets the per-call state; fails if the instance was discarded.

@@ -7,7 +7,7 @@
 use crate::GroupRef;
 use crate::errors::needs;
 use roster_sdk::http::Request;
-use roster_sdk::{AccessTarget, Error, Provisioning, Result};
+use roster_sdk::{AccessTarget, Error, ProductRef, Provisioning, Result};
 
 /// The membership writes of an API whose groups grant access.
 pub trait GroupWrites {
@@ -44,8 +44,9 @@ pub trait GroupAccess: GroupWrites {
     /// The group `target` names (an id or a name), or `NotFound`.
     fn group(&self, target: &str) -> Result<GroupRef>;
 
-    /// The product with this key, or `NotFound`.
-    fn product(&self, key: &str) -> Result<Self::Product>;
+    /// The product instance `product` names, or `NotFound` (an instance
+    /// this API does not serve, too).
+    fn product(&self, product: &ProductRef) -> Result<Self::Product>;
 
     /// The groups that grant `product`.
     fn granting<'p>(&self, product: &'p Self::Product) -> Granting<'p>;
@@ -359,11 +360,11 @@ mod tests {
                 .ok_or_else(|| Error::NotFound(target.into()))
         }
 
-        fn product(&self, key: &str) -> Result<Self::Product> {
-            match key {
+        fn product(&self, product: &ProductRef) -> Result<Self::Product> {
+            match product.key.as_str() {
                 "p" => Ok((vec![group("a"), group("b")], vec![group("a")])),
                 "bare" => Ok((vec![group("b")], vec![])),
-                _ => Err(Error::NotFound(key.into())),
+                other => Err(Error::NotFound(other.into())),
             }
         }
 
@@ -397,7 +398,7 @@ mod tests {
 
     #[test]
     fn grants_and_revokes_of_groups_and_products() {
-        let product = || AccessTarget::Product("p".into());
+        let product = || AccessTarget::Product(ProductRef::only("p"));
         let (summary, sent) = changed(product(), true, &[group("c")]);
         assert_eq!(summary, "grant p to ana");
         assert_eq!(sent, ["https://x.example/group/a/add/ana"]);
@@ -417,7 +418,7 @@ mod tests {
         assert!(sent.is_empty());
 
         let mut ctx = Provisioning::new(true);
-        let bare = AccessTarget::Product("bare".into());
+        let bare = AccessTarget::Product(ProductRef::only("bare"));
         let err = grant(&Site, &mut ctx, "ana", &[], &bare).unwrap_err();
         assert_eq!(
             err.to_string(),

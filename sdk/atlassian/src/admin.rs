@@ -10,19 +10,20 @@
 //! Writes are each connector's own: build them on [`Org::org_url`] and
 //! [`Org::directory`].
 
+mod instances;
 pub mod shapes;
+
+pub use instances::{Instance, pick};
 
 use crate::paging::{CursorOnlyPage, LinksPage};
 use crate::{GroupRef, Rest};
 use roster_sdk::batch::fan_out;
 use roster_sdk::http::Request;
-use roster_sdk::paging::{every_item, pages};
+use roster_sdk::paging::every_item;
 use roster_sdk::{Error, Memo, Result, Url};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use shapes::{
-    Assignment, LastActive, LastActivePage, Organization, ProductAccess, User, Workspace,
-};
+use shapes::{Assignment, LastActive, LastActivePage, Organization, User, Workspace};
 
 /// Users per page of the v2 user search and listing (the API's maximum).
 pub const USERS_PAGE: u32 = 100;
@@ -174,27 +175,6 @@ impl Org {
             .fetch_json()
             .map_err(|e| self.org_errors(e))?;
         Ok(page.data.into_iter().next())
-    }
-
-    /// The instance ARI of the first product access `wanted` accepts,
-    /// looking through at most `max_pages` pages of the directory (`GET`s).
-    pub fn find_resource(
-        &self,
-        max_pages: usize,
-        wanted: impl Fn(&ProductAccess) -> bool,
-    ) -> Result<Option<String>> {
-        let first = self.list(&[("limit", &USERS_PAGE.to_string())])?;
-        for page in pages::<LinksPage<User>>(first).take(max_pages) {
-            let users = page.map_err(|e| self.org_errors(e))?;
-            if let Some(found) = users
-                .iter()
-                .flat_map(|u| &u.product_access)
-                .find(|p| wanted(p))
-            {
-                return Ok(Some(found.id.clone()));
-            }
-        }
-        Ok(None)
     }
 
     /// The id of one managed account (to probe the user-management API

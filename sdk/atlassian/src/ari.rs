@@ -11,13 +11,25 @@ pub fn resource_key(ari: &str) -> Option<String> {
     Some(canonical_key(product))
 }
 
+/// The ARI of product `key`'s instance on the site with cloud id `cloud_id`:
+/// what the Admin API names it by, and so the instance every Atlassian
+/// connector reports it as.
+pub fn site_ari(key: &str, cloud_id: &str) -> String {
+    format!("ari:cloud:{key}::site/{}", cloud_id.to_ascii_lowercase())
+}
+
+/// The cloud id of the site an instance ARI is on, if it is on one.
+pub fn site_of(ari: &str) -> Option<&str> {
+    ari.split_once("::site/").map(|(_, cloud_id)| cloud_id)
+}
+
 /// Whether the instance `ari` is on the site with cloud id `site`
 /// (compared without case). An ARI not tied to a site (a Trello or
 /// Bitbucket workspace) is on every site, and with no site every ARI is
 /// kept.
 pub fn on_site(ari: &str, site: Option<&str>) -> bool {
-    match (site, ari.split_once("::site/")) {
-        (Some(site), Some((_, cloud_id))) => cloud_id.eq_ignore_ascii_case(site),
+    match (site, site_of(ari)) {
+        (Some(site), Some(cloud_id)) => cloud_id.eq_ignore_ascii_case(site),
         _ => true,
     }
 }
@@ -36,6 +48,14 @@ mod tests {
     use super::*;
 
     const SITE: &str = "4f2b6c1e-93a0-4d5e-8b7c-0a1b2c3d4e5f";
+
+    #[test]
+    fn site_aris_name_their_site() {
+        let ari = site_ari("jira-software", &SITE.to_uppercase());
+        assert_eq!(ari, format!("ari:cloud:jira-software::site/{SITE}"));
+        assert_eq!(site_of(&ari), Some(SITE));
+        assert_eq!(site_of("ari:cloud:trello::workspace/7"), None);
+    }
 
     #[test]
     fn product_keys_of_instance_aris() {

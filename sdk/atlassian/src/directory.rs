@@ -11,7 +11,7 @@
 
 use crate::GroupRef;
 use crate::accounts::User;
-use roster_sdk::{Error, License, Memo, Result};
+use roster_sdk::{Error, License, Memo, ProductRef, Result};
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -148,11 +148,11 @@ impl Directory {
             .unwrap_or_default()
     }
 
-    /// The licences of `product_key` that the `granting` groups give: each
+    /// The licences of `product` that the `granting` groups give: each
     /// member once, via the first admin group among them, else the first
     /// granting group, in the order of `granting`; role `admin` through an
     /// admin group, else `user`.
-    pub fn licences(&self, product_key: &str, granting: &[GroupRef]) -> Vec<License> {
+    pub fn licences(&self, product: &ProductRef, granting: &[GroupRef]) -> Vec<License> {
         let position: HashMap<&str, usize> = self
             .groups
             .iter()
@@ -170,7 +170,7 @@ impl Directory {
                 let via = held().find(|&&g| self.admin[g]).or_else(|| held().next())?;
                 Some(License {
                     account_id: member.account_id.clone(),
-                    product_key: product_key.to_owned(),
+                    product: product.clone(),
                     role: Some(if self.admin[*via] { "admin" } else { "user" }.into()),
                     billable: member.seated,
                     via_group: Some(self.groups[*via].name.clone()),
@@ -296,7 +296,8 @@ mod tests {
     #[test]
     fn licences_come_through_admin_groups_first() {
         let d = directory();
-        let granted = d.licences("jira-software", &[group("users"), group("admins")]);
+        let jira = ProductRef::on("jira-software", "ari:cloud:jira-software::site/s");
+        let granted = d.licences(&jira, &[group("users"), group("admins")]);
         let got: Vec<(&str, Option<&str>, bool, Option<&str>)> = granted
             .iter()
             .map(|l| {
@@ -316,9 +317,11 @@ mod tests {
                 ("cy", Some("admin"), true, Some("admins-name")),
             ]
         );
-        assert!(granted.iter().all(|l| l.product_key == "jira-software"));
-        assert!(d.licences("x", &[group("design")]).len() == 1);
-        assert!(d.licences("x", &[group("unknown")]).is_empty());
+        assert!(granted.iter().all(|l| l.product.key == jira.key
+            && l.product.instance == jira.instance));
+        let x = ProductRef::only("x");
+        assert!(d.licences(&x, &[group("design")]).len() == 1);
+        assert!(d.licences(&x, &[group("unknown")]).is_empty());
     }
 
     /// A site of three groups: `admins` administers; `users` has ana and
@@ -388,7 +391,8 @@ mod tests {
         let granting = memberships.granting(&source, |g| g.id != "design").unwrap();
         assert!(!granting.is_complete());
         assert_eq!(source.member_reads.get(), 2, "users and admins only");
-        let licences = granting.licences("jira-software", &[group("users"), group("admins")]);
+        let jira = ProductRef::only("jira-software");
+        let licences = granting.licences(&jira, &[group("users"), group("admins")]);
         let billable: Vec<(&str, bool)> = licences
             .iter()
             .map(|l| (l.account_id.as_str(), l.billable))

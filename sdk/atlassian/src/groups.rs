@@ -50,14 +50,19 @@ pub fn default_group_names(key: &str) -> Vec<String> {
 /// (`confluence-users-acme`).
 pub fn default_group<'a>(groups: &'a [GroupRef], key: &str) -> Option<&'a GroupRef> {
     let names = default_group_names(key);
-    groups.iter().find(|g| names.contains(&g.name)).or_else(|| {
-        groups.iter().find(|g| {
-            names.iter().any(|n| {
-                g.name
-                    .strip_prefix(n.as_str())
-                    .is_some_and(|rest| rest.starts_with('-'))
-            })
-        })
+    groups
+        .iter()
+        .find(|g| names.contains(&g.name))
+        .or_else(|| groups.iter().find(|g| is_default_name(&g.name, key)))
+}
+
+/// Whether `name` is one Atlassian gives product `key`'s default group:
+/// a default name, or one followed by `-<site>` (the default group of a
+/// product's further sites).
+pub fn is_default_name(name: &str, key: &str) -> bool {
+    default_group_names(key).iter().any(|n| {
+        name.strip_prefix(n.as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('-'))
     })
 }
 

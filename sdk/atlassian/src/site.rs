@@ -3,9 +3,12 @@
 //! token means.
 
 use crate::accounts::User;
+use crate::ari::site_ari;
 use crate::rest;
 use roster_sdk::http::Method;
-use roster_sdk::{Credential, Error, Manifest, Result, Secret, Url, base_url, site_url};
+use roster_sdk::{
+    Credential, Error, Manifest, Memo, Product, ProductRef, Result, Secret, Url, base_url, site_url,
+};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -38,6 +41,12 @@ impl Config {
     /// The base URL requests go to (see [`site_base`]).
     pub fn base(&self) -> Result<Url> {
         site_base(&self.site, self.base_url.as_deref())
+    }
+
+    /// The site's own address (`https://acme.atlassian.net/`), where its
+    /// users open it, whatever `base_url` requests go to.
+    pub fn site_url(&self) -> Result<Url> {
+        site_url("site", &self.site, SITE)
     }
 }
 
@@ -78,6 +87,68 @@ pub fn cloud_id(base: &Url, product: &str) -> Result<String> {
         .fetch_json::<TenantInfo>()
         .map(|t| t.cloud_id)
         .map_err(not_a_site(base, product))
+}
+
+/// A site's product instances: its cloud id, read once per session, names
+/// them (see [`site_ari`]).
+#[derive(Debug)]
+pub struct Instances {
+    base: Url,
+    site: Url,
+    product: &'static str,
+    cloud_id: Memo<String>,
+}
+
+impl Instances {
+    /// The instances of the `product` ("Jira") site `config` reaches.
+    pub fn new(config: &Config, product: &'static str) -> Result<Self> {
+        Ok(Instances {
+            base: config.base()?,
+            site: config.site_url()?,
+            product,
+            cloud_id: Memo::new(),
+        })
+    }
+
+    /// Product `key`'s instance on this site, as a product named `name`
+    /// at the site's address.
+    pub fn product(&self, key: &str, name: &str) -> Result<Product> {
+        let mut p = Product::new(key, Some(self.of(key)?), name);
+        p.url = Some(self.site.as_str().trim_end_matches('/').to_owned());
+        Ok(p)
+    }
+
+    /// The site's cloud id (see [`cloud_id`]).
+    pub fn cloud_id(&self) -> Result<String> {
+        self.cloud_id
+            .get_or_read(|| cloud_id(&self.base, self.product))
+    }
+
+    /// The instance of product `key` on this site.
+    pub fn of(&self, key: &str) -> Result<String> {
+        Ok(site_ari(key, &self.cloud_id()?))
+    }
+
+    /// What licences of product `key` on this site name it by.
+    pub fn reference(&self, key: &str) -> Result<ProductRef> {
+        Ok(ProductRef::on(key, self.of(key)?))
+    }
+
+    /// Refuses a product reference that names an instance on another site.
+    pub fn serves(&self, product: &ProductRef) -> Result<()> {
+        let Some(wanted) = &product.instance else {
+            return Ok(());
+        };
+        let here = self.of(&product.key)?;
+        if wanted.eq_ignore_ascii_case(&here) {
+            return Ok(());
+        }
+        Err(Error::NotFound(format!(
+            "this {} site serves `{}` as {here}, not {wanted}: configure a connector for that \
+             site, or use the organization admin connector",
+            self.product, product.key
+        )))
+    }
 }
 
 /// Reads "not found" and "no tenant info" as a config error: `base` is no

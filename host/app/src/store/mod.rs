@@ -168,16 +168,17 @@ impl PageRows<'_> {
     pub fn describe(&self, row: usize) -> String {
         match self {
             PageRows::Accounts(items) => format!("account `{}`", items[row].id),
-            PageRows::Products(items) => format!("product `{}`", items[row].key),
+            PageRows::Products(items) => {
+                format!("product `{}`", items[row].reference())
+            }
             PageRows::Licenses(items) => format!(
                 "licence of `{}` to `{}`",
-                items[row].account_id, items[row].product_key
+                items[row].account_id, items[row].product
             ),
-            PageRows::Usage(items) => format!(
-                "usage of `{}` in `{}`",
-                items[row].account_id,
-                items[row].product_key.as_deref().unwrap_or("(any product)")
-            ),
+            PageRows::Usage(items) => match &items[row].product {
+                Some(product) => format!("usage of `{}` in `{product}`", items[row].account_id),
+                None => format!("usage of `{}` in (any product)", items[row].account_id),
+            },
         }
     }
 }
@@ -213,13 +214,36 @@ pub struct AccountRow {
     pub kind: String,
 }
 
-/// One product's seats in the current snapshot, counted per person.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProductSeats {
+/// A product instance of the current snapshot, as reports name it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ProductInstance {
     /// The product key.
     pub product: String,
-    /// Its name, as the first connector to report it gives it.
+    /// The instance's id; none for the one instance of a product whose
+    /// connectors name none.
+    pub instance: Option<String>,
+    /// Its name, as the first connector to report it gives it (the key
+    /// when none does).
     pub name: String,
+    /// Where its users open it, when a connector says.
+    pub url: Option<String>,
+    /// Whether it is a sandbox, when a connector says.
+    pub sandbox: Option<bool>,
+}
+
+impl ProductInstance {
+    /// Whether it is known to be a sandbox.
+    pub fn is_sandbox(&self) -> bool {
+        self.sandbox == Some(true)
+    }
+}
+
+/// One product instance's seats in the current snapshot, counted per
+/// person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductSeats {
+    /// The product instance.
+    pub instance: ProductInstance,
     /// Seats bought, when an upstream says (the largest figure reported).
     pub seats_bought: Option<u32>,
     /// People holding the product.
@@ -234,11 +258,11 @@ pub struct ProductSeats {
     pub never_active: u32,
 }
 
-/// A person's seat of a product, and when they last used it.
+/// A person's seat of a product instance, and when they last used it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seat {
-    /// The product.
-    pub product: String,
+    /// The product instance (shared by its seats).
+    pub instance: std::sync::Arc<ProductInstance>,
     /// The account holding it (a billable one when there is one).
     pub account_id: String,
     /// That account's email, from whichever connector shows it.
@@ -262,8 +286,8 @@ pub struct PersonRow {
 /// A licence as `roster person` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonLicence {
-    /// The product.
-    pub product: String,
+    /// The product instance.
+    pub instance: ProductInstance,
     /// The role.
     pub role: Option<String>,
     /// Whether it takes a paid seat.
@@ -271,9 +295,6 @@ pub struct PersonLicence {
     /// The person's last use of the product, from any of their accounts.
     pub last_active: Option<Date>,
 }
-
-/// Monthly seat prices by product key.
-pub type Prices = std::collections::BTreeMap<String, f64>;
 
 /// What sync, reports and provisioning need of a store. Every method
 /// blocks; async code runs a store on a thread of its own
@@ -330,13 +351,13 @@ pub trait Store: Send {
 
     /// Hands `each` the billable seats not used since `since` (or never),
     /// optionally of one product, until it breaks: the dearest first by
-    /// `prices` (an unpriced product costs nothing), within a price the
+    /// `price` (a seat's monthly price by its instance), within a price the
     /// never-used first, then the least recently used.
     fn idle_seats(
         &mut self,
         since: Date,
         product: Option<&str>,
-        prices: &Prices,
+        price: &dyn Fn(&ProductInstance) -> f64,
         each: &mut dyn FnMut(Seat) -> ControlFlow<()>,
     ) -> Result<(), StoreError>;
 

@@ -123,6 +123,11 @@ pub struct ProductAccess {
 /// A product instance (`POST /v2/orgs/{orgId}/workspaces`).
 #[derive(Debug, Deserialize)]
 pub struct Workspace {
+    /// Its id. For a site's product it is taken to be the site's cloud id,
+    /// the last part of the instance's ARI (unverified: the documents say
+    /// nothing of it, and `resourceIds` filters take either).
+    #[serde(default)]
+    pub id: String,
     /// Its attributes.
     #[serde(default)]
     pub attributes: WorkspaceAttributes,
@@ -147,6 +152,20 @@ pub struct WorkspaceAttributes {
     /// Seats bought.
     #[serde(default)]
     pub capacity: Option<u32>,
+    /// Where its users open it (`https://acme.atlassian.net`).
+    #[serde(default)]
+    pub host_url: Option<String>,
+    /// Whether it is a sandbox: `{"type": "CHILD"}` for one, `NONE` else.
+    #[serde(default)]
+    pub sandbox: Option<SandboxType>,
+}
+
+/// A workspace's `sandbox` attribute.
+#[derive(Debug, Default, Deserialize)]
+pub struct SandboxType {
+    /// `CHILD` for a sandbox of another instance, `NONE` otherwise.
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
 }
 
 /// A workspace's relationships: only its entitlements are read.
@@ -178,6 +197,12 @@ pub struct EntitlementAttributes {
 }
 
 impl Workspace {
+    /// Whether it is a sandbox; none when the answer does not say.
+    pub fn is_sandbox(&self) -> Option<bool> {
+        let kind = self.attributes.sandbox.as_ref()?.kind.as_deref()?;
+        Some(kind.eq_ignore_ascii_case("CHILD"))
+    }
+
     /// The plan of the first entitlement that names one.
     pub fn plan(&self) -> Option<String> {
         self.relationships

@@ -238,6 +238,7 @@ fn describe(result: Result<Response, HttpError>) -> Vec<(String, String)> {
                 HttpError::Timeout => "timeout",
                 HttpError::RateLimited(_) => "rate-limited",
                 HttpError::Transport(_) => "transport",
+                HttpError::OutcomeUnknown(_) => "outcome-unknown",
             };
             vec![
                 ("outcome".into(), kind.into()),

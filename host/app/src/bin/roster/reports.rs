@@ -62,20 +62,28 @@ pub fn person(config: &Path, who: &str, format: Format) -> Result<()> {
         "email",
         "status",
         "product",
+        "instance",
         "role",
         "billable",
         "last_active",
     ]);
     for row in rows {
         let a = row.account;
-        let (product, role, billable, last_active) = match row.licence {
+        let (product, instance, role, billable, last_active) = match row.licence {
             Some(l) => (
-                l.product.into(),
+                l.instance.product.into(),
+                l.instance.name.into(),
                 l.role.into(),
                 l.billable.into(),
                 l.last_active.map(|d| d.to_string()).into(),
             ),
-            None => (Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty),
+            None => (
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+            ),
         };
         table.row(vec![
             a.connector.into(),
@@ -83,6 +91,7 @@ pub fn person(config: &Path, who: &str, format: Format) -> Result<()> {
             a.email.into(),
             a.status.into(),
             product,
+            instance,
             role,
             billable,
             last_active,
@@ -101,8 +110,17 @@ pub fn licenses(config: &Path, format: Format) -> Result<()> {
 /// Prints the licence report.
 pub fn print_licences(store: &mut dyn Store, prices: &Prices, format: Format) -> Result<()> {
     let lines = reports::licences(store, prices, today())?;
+    let instances: Vec<_> = lines.iter().map(|l| &l.seats.instance).collect();
+    for unused in reports::unused_prices(prices, &instances) {
+        eprintln!(
+            "warning: seat_price `{unused}` names no product instance of the current snapshot"
+        );
+    }
     let mut table = Table::new(&[
         "product",
+        "instance",
+        "instance_id",
+        "sandbox",
         "seats_bought",
         "assigned",
         "billable",
@@ -115,7 +133,10 @@ pub fn print_licences(store: &mut dyn Store, prices: &Prices, format: Format) ->
     for l in lines {
         let s = l.seats;
         table.row(vec![
-            s.product.into(),
+            s.instance.product.into(),
+            s.instance.name.into(),
+            s.instance.instance.into(),
+            s.instance.sandbox.into(),
             s.seats_bought.into(),
             s.assigned.into(),
             s.billable.into(),
@@ -157,6 +178,7 @@ pub fn print_inactive(
     let mut out = RowWriter::new(
         &[
             "product",
+            "instance",
             "account_id",
             "email",
             "last_active",
@@ -172,11 +194,10 @@ pub fn print_inactive(
             return ControlFlow::Break(());
         }
         left -= 1;
-        let cost = prices
-            .get(&seat.product)
-            .map_or(Cell::Empty, |p| Cell::Float(*p, 2));
+        let cost = reports::seat_price(prices, &seat.instance).map_or(Cell::Empty, |p| Cell::Float(p, 2));
         out.offer(vec![
-            seat.product.into(),
+            seat.instance.product.clone().into(),
+            seat.instance.name.clone().into(),
             seat.account_id.into(),
             seat.email.into(),
             seat.last_active

@@ -16,10 +16,10 @@ mod reports;
 mod schema;
 
 use super::{
-    AccountFilter, AccountRow, Checkpoint, PageRows, PersonRow, Prices, ProductSeats, Run,
-    RunStatus, Seat, Store, StoreError,
+    AccountFilter, AccountRow, Checkpoint, PageRows, PersonRow, ProductInstance, ProductSeats,
+    Run, RunStatus, Seat, Store, StoreError,
 };
-use roster_sandbox::contract::{AccountKind, AccountStatus, Instant, Stream};
+use roster_sandbox::contract::{AccountKind, AccountStatus, Instant, ProductRef, Stream};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
@@ -122,22 +122,25 @@ impl SqliteStore {
     fn stored_ids(&self, run: &Run, stream: Stream) -> Result<HashSet<u128>, StoreError> {
         let sql = match stream {
             Stream::Accounts => {
-                "SELECT id, '' FROM accounts WHERE connector = ?1 AND generation = ?2"
+                "SELECT id, '', '' FROM accounts WHERE connector = ?1 AND generation = ?2"
             }
             Stream::Products => {
-                "SELECT key, '' FROM products WHERE connector = ?1 AND generation = ?2"
+                "SELECT key, instance, '' FROM products WHERE connector = ?1 AND generation = ?2"
             }
             Stream::Licenses => {
-                "SELECT account_id, product_key FROM licenses WHERE connector = ?1 AND generation = ?2"
+                "SELECT account_id, product_key, instance FROM licenses
+                 WHERE connector = ?1 AND generation = ?2"
             }
             Stream::Usage => {
-                "SELECT account_id, product_key FROM usage WHERE connector = ?1 AND generation = ?2"
+                "SELECT account_id, product_key, instance FROM usage
+                 WHERE connector = ?1 AND generation = ?2"
             }
         };
         let mut stmt = self.conn.prepare(sql).map_err(|e| self.sqlite(e))?;
         let ids = stmt
             .query_map(params![run.connector, run.generation], |r| {
-                Ok(digest(r.get_ref(0)?.as_str()?, r.get_ref(1)?.as_str()?))
+                let part = |i| r.get_ref(i).and_then(|v| Ok(v.as_str()?));
+                Ok(digest([part(0)?, part(1)?, part(2)?]))
             })
             .map_err(|e| self.sqlite(e))?
             .collect::<Result<HashSet<u128>, _>>()
@@ -408,11 +411,11 @@ impl Store for SqliteStore {
         &mut self,
         since: Date,
         product: Option<&str>,
-        prices: &Prices,
+        price: &dyn Fn(&ProductInstance) -> f64,
         each: &mut dyn FnMut(Seat) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
         self.join_people()?;
-        reports::idle_seats(&self.conn, since, product, prices, each).map_err(|e| self.sqlite(e))
+        reports::idle_seats(&self.conn, since, product, price, each).map_err(|e| self.sqlite(e))
     }
 
     fn each_account(
@@ -429,20 +432,33 @@ impl Store for SqliteStore {
 }
 
 /// The digest of each row's id within its stream: an account's id, a
-/// product's key, a licence's or usage's account and product.
+/// product's key and instance, a licence's or usage's account and product
+/// instance (as `stored_ids` reads them back).
 fn digests(page: &PageRows<'_>) -> Vec<u128> {
+    let of = |account: &str, p: Option<&ProductRef>| {
+        let key = p.map_or("", |p| p.key.as_str());
+        digest([account, key, p.map_or("", |p| instance_text(&p.instance))])
+    };
     match page {
-        PageRows::Accounts(items) => items.iter().map(|a| digest(&a.id, "")).collect(),
-        PageRows::Products(items) => items.iter().map(|p| digest(&p.key, "")).collect(),
+        PageRows::Accounts(items) => items.iter().map(|a| digest([&a.id, "", ""])).collect(),
+        PageRows::Products(items) => items
+            .iter()
+            .map(|p| digest([&p.key, instance_text(&p.instance), ""]))
+            .collect(),
         PageRows::Licenses(items) => items
             .iter()
-            .map(|l| digest(&l.account_id, &l.product_key))
+            .map(|l| of(&l.account_id, Some(&l.product)))
             .collect(),
         PageRows::Usage(items) => items
             .iter()
-            .map(|u| digest(&u.account_id, u.product_key.as_deref().unwrap_or("")))
+            .map(|u| of(&u.account_id, u.product.as_ref()))
             .collect(),
     }
+}
+
+/// How an instance is stored: its id, or `''` when none is named.
+fn instance_text(instance: &Option<String>) -> &str {
+    instance.as_deref().unwrap_or("")
 }
 
 fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Run> {
@@ -466,14 +482,14 @@ fn run_status(s: &str) -> RunStatus {
     }
 }
 
-/// A 128-bit digest of an id made of one or two parts, from two
+/// A 128-bit digest of an id made of up to three parts, from two
 /// differently seeded hashes: 16 bytes to remember each id a run stored,
 /// with a false duplicate as unlikely as a collision of 128-bit hashes.
-fn digest(first: &str, second: &str) -> u128 {
+fn digest(parts: [&str; 3]) -> u128 {
     use std::hash::{DefaultHasher, Hash, Hasher};
     let half = |seed: u8| {
         let mut hasher = DefaultHasher::new();
-        (seed, first, second).hash(&mut hasher);
+        (seed, parts).hash(&mut hasher);
         hasher.finish()
     };
     (u128::from(half(0)) << 64) | u128::from(half(1))
@@ -512,15 +528,19 @@ fn insert_rows(
         }
         PageRows::Products(items) => {
             let mut stmt = tx.prepare_cached(
-                "INSERT INTO products (connector, generation, key, name, seats_total, seats_used, plan, granting_groups)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO products (connector, generation, key, instance, name, url, sandbox,
+                   seats_total, seats_used, plan, granting_groups)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
             for p in *items {
                 stmt.execute(params![
                     c,
                     g,
                     p.key,
+                    instance_text(&p.instance),
                     p.name,
+                    p.url,
+                    p.sandbox,
                     p.seats_total,
                     p.seats_used,
                     p.plan,
@@ -531,15 +551,17 @@ fn insert_rows(
         }
         PageRows::Licenses(items) => {
             let mut stmt = tx.prepare_cached(
-                "INSERT INTO licenses (connector, generation, account_id, product_key, role, billable, via_group)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO licenses (connector, generation, account_id, product_key, instance, role,
+                   billable, via_group)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?;
             for l in *items {
                 stmt.execute(params![
                     c,
                     g,
                     l.account_id,
-                    l.product_key,
+                    l.product.key,
+                    instance_text(&l.product.instance),
                     l.role,
                     l.billable,
                     l.via_group
@@ -549,8 +571,9 @@ fn insert_rows(
         }
         PageRows::Usage(items) => {
             let mut stmt = tx.prepare_cached(
-                "INSERT INTO usage (connector, generation, account_id, product_key, last_active, precision)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO usage (connector, generation, account_id, product_key, instance,
+                   last_active, precision)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             for u in *items {
                 let (text, precision) = match &u.last_active {
@@ -561,7 +584,8 @@ fn insert_rows(
                     c,
                     g,
                     u.account_id,
-                    u.product_key.as_deref().unwrap_or(""),
+                    u.product.as_ref().map_or("", |p| p.key.as_str()),
+                    u.product.as_ref().map_or("", |p| instance_text(&p.instance)),
                     text,
                     precision
                 ])?;

@@ -205,7 +205,7 @@ fn lower(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// One person's holding of one product.
+/// One person's holding of one product instance.
 struct Seat {
     /// The node of the account holding it: a billable one if any.
     holder: u32,
@@ -213,29 +213,86 @@ struct Seat {
     last_active: Option<Date>,
 }
 
-/// Every person's seats, by (person, product index).
+/// A product instance: key and instance (`""` for unnamed).
+type ProductInstance = (String, String);
+
+/// Every person's seats, by (person, product instance index).
 struct Seats {
-    products: Vec<String>,
+    products: Vec<ProductInstance>,
     seats: HashMap<(u32, u16), Seat>,
+}
+
+/// The instances of each product the snapshot's products name, by
+/// connector and over all, to place licences and usage that name none.
+pub(super) struct KnownInstances {
+    by_connector: HashMap<(String, String), Vec<String>>,
+    by_key: HashMap<String, Vec<String>>,
+}
+
+impl KnownInstances {
+    pub(super) fn read(conn: &Connection) -> rusqlite::Result<KnownInstances> {
+        let mut known = KnownInstances {
+            by_connector: HashMap::default(),
+            by_key: HashMap::default(),
+        };
+        let mut stmt = conn.prepare(&format!(
+            "SELECT t.connector, t.key, t.instance FROM products t {CURRENT} WHERE t.instance <> ''"
+        ))?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let (connector, key, instance): (String, String, String) =
+                (row.get(0)?, row.get(1)?, row.get(2)?);
+            let all = known.by_key.entry(key.clone()).or_default();
+            if !all.contains(&instance) {
+                all.push(instance.clone());
+            }
+            known
+                .by_connector
+                .entry((connector, key))
+                .or_default()
+                .push(instance);
+        }
+        Ok(known)
+    }
+
+    /// The instance a record of `connector` on product `key` is on: the one
+    /// it names, or for none its connector's one instance of the product,
+    /// else the snapshot's one instance of it, else none (`""`).
+    pub(super) fn place<'a>(&'a self, connector: &str, key: &str, instance: &'a str) -> &'a str {
+        if !instance.is_empty() {
+            return instance;
+        }
+        let only = |list: Option<&'a Vec<String>>| match list.map(Vec::as_slice) {
+            Some([one]) => Some(one.as_str()),
+            _ => None,
+        };
+        only(self.by_connector.get(&(connector.to_owned(), key.to_owned())))
+            .or_else(|| only(self.by_key.get(key)))
+            .unwrap_or("")
+    }
 }
 
 impl Seats {
     /// Reads the licences and usage of the snapshot; `people` flattened.
     fn read(tx: &Transaction<'_>, people: &People) -> rusqlite::Result<Seats> {
+        let known = KnownInstances::read(tx)?;
         let mut seats = Seats {
             products: Vec::new(),
             seats: HashMap::default(),
         };
         let mut stmt = tx.prepare(&format!(
-            "SELECT t.account_id, t.product_key, t.billable FROM licenses t {CURRENT}"
+            "SELECT t.connector, t.account_id, t.product_key, t.instance, t.billable
+             FROM licenses t {CURRENT}"
         ))?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
-            let Some((holder, person)) = people.person(row.get_ref(0)?.as_str()?) else {
+            let Some((holder, person)) = people.person(row.get_ref(1)?.as_str()?) else {
                 continue;
             };
-            let product = seats.product(row.get_ref(1)?.as_str()?);
-            let billable: bool = row.get(2)?;
+            let key = row.get_ref(2)?.as_str()?;
+            let instance = known.place(row.get_ref(0)?.as_str()?, key, row.get_ref(3)?.as_str()?);
+            let product = seats.product(key, instance);
+            let billable: bool = row.get(4)?;
             seats
                 .seats
                 .entry((person, product))
@@ -252,17 +309,20 @@ impl Seats {
                 });
         }
         let mut stmt = tx.prepare(&format!(
-            "SELECT t.account_id, t.product_key, t.last_active FROM usage t {CURRENT}"
+            "SELECT t.connector, t.account_id, t.product_key, t.instance, t.last_active
+             FROM usage t {CURRENT}"
         ))?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
-            let Some((_, person)) = people.person(row.get_ref(0)?.as_str()?) else {
+            let Some((_, person)) = people.person(row.get_ref(1)?.as_str()?) else {
                 continue;
             };
-            let Some(product) = seats.known_product(row.get_ref(1)?.as_str()?) else {
+            let key = row.get_ref(2)?.as_str()?;
+            let instance = known.place(row.get_ref(0)?.as_str()?, key, row.get_ref(3)?.as_str()?);
+            let Some(product) = seats.known_product(key, instance) else {
                 continue;
             };
-            let Some(day) = day_of(row.get_ref(2)?.as_str()?) else {
+            let Some(day) = day_of(row.get_ref(4)?.as_str()?) else {
                 continue;
             };
             if let Some(seat) = seats.seats.get_mut(&(person, product))
@@ -274,20 +334,20 @@ impl Seats {
         Ok(seats)
     }
 
-    fn product(&mut self, key: &str) -> u16 {
-        match self.known_product(key) {
+    fn product(&mut self, key: &str, instance: &str) -> u16 {
+        match self.known_product(key, instance) {
             Some(i) => i,
             None => {
-                self.products.push(key.to_owned());
+                self.products.push((key.to_owned(), instance.to_owned()));
                 (self.products.len() - 1) as u16
             }
         }
     }
 
-    fn known_product(&self, key: &str) -> Option<u16> {
+    fn known_product(&self, key: &str, instance: &str) -> Option<u16> {
         self.products
             .iter()
-            .position(|p| p == key)
+            .position(|(k, i)| k == key && i == instance)
             .map(|i| i as u16)
     }
 }
@@ -305,8 +365,8 @@ fn write(tx: &Transaction<'_>, people: &People, seats: &Seats) -> rusqlite::Resu
         "DELETE FROM seats; DELETE FROM people_source;
          INSERT INTO people_source SELECT connector, generation FROM current;",
     )?;
-    // In key order: products by name, then billable, then never used
-    // before the least recently used, then account.
+    // In key order: products by key and instance, then billable, then
+    // never used before the least recently used, then account.
     let mut by_name: Vec<u16> = (0..seats.products.len() as u16).collect();
     by_name.sort_by_key(|&p| &seats.products[p as usize]);
     let mut rank = vec![0u16; by_name.len()];
@@ -338,10 +398,10 @@ fn write(tx: &Transaction<'_>, people: &People, seats: &Seats) -> rusqlite::Resu
     });
     // Many rows per statement: the per-statement cost is most of a row's.
     let values = |n: usize| {
-        let one = "(?, ?, ?, ?, ?, ?)";
+        let one = "(?, ?, ?, ?, ?, ?, ?)";
         format!(
-            "INSERT INTO seats (product_key, billable, last_active, account_id, person, email) \
-             VALUES {}",
+            "INSERT INTO seats (product_key, instance, billable, last_active, account_id, person, \
+             email) VALUES {}",
             vec![one; n].join(", ")
         )
     };
@@ -358,10 +418,12 @@ fn write(tx: &Transaction<'_>, people: &People, seats: &Seats) -> rusqlite::Resu
             .iter()
             .map(|(_, seat, ..)| seat.last_active.map(|d| d.to_string()).unwrap_or_default())
             .collect();
-        let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 6);
+        let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 7);
         for ((product, seat, holder, person), day) in chunk.iter().zip(&days) {
+            let (key, instance) = &seats.products[*product as usize];
             params.extend([
-                &seats.products[*product as usize] as &dyn rusqlite::ToSql,
+                key as &dyn rusqlite::ToSql,
+                instance,
                 &seat.billable,
                 day,
                 &holder.id,

@@ -3,92 +3,141 @@
 //! current generations.
 
 use super::CURRENT;
-use super::people::{day_of, ids_of_person};
+use super::people::{KnownInstances, day_of, ids_of_person};
 use crate::store::{
-    AccountFilter, AccountRow, PersonLicence, PersonRow, Prices, ProductSeats, Seat,
+    AccountFilter, AccountRow, PersonLicence, PersonRow, ProductInstance, ProductSeats, Seat,
 };
 use rusqlite::{Connection, params};
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
+use std::sync::Arc;
 use time::{Date, Duration};
 
-/// Seats per product, with activity in the 30 and 90 days up to `today`.
-pub(super) fn product_seats(conn: &Connection, today: Date) -> rusqlite::Result<Vec<ProductSeats>> {
-    let mut lines: BTreeMap<String, ProductSeats> = BTreeMap::new();
-    let blank = |product: &str| ProductSeats {
-        product: product.to_owned(),
-        name: product.to_owned(),
-        seats_bought: None,
-        assigned: 0,
-        billable: 0,
-        active_30: 0,
-        active_90: 0,
-        never_active: 0,
-    };
+/// A product instance's key in the seats table: product key and instance
+/// (`""` unnamed).
+type InstanceKey = (String, String);
+
+/// Every product instance of the current snapshot: those its products
+/// name (an unnamed one placed on its product's one named instance, as the
+/// seats are) and those only its seats name.
+fn instances(conn: &Connection) -> rusqlite::Result<BTreeMap<InstanceKey, (ProductInstance, Option<u32>)>> {
+    let known = KnownInstances::read(conn)?;
+    let mut all: BTreeMap<InstanceKey, (ProductInstance, Option<u32>)> = BTreeMap::new();
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT t.key, t.name, t.seats_total FROM products t {CURRENT} ORDER BY t.rowid"
+        "SELECT t.connector, t.key, t.instance, t.name, t.url, t.sandbox, t.seats_total
+         FROM products t {CURRENT} ORDER BY t.rowid"
     ))?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
-        let key: String = row.get(0)?;
-        let name: String = row.get(1)?;
-        let seats: Option<u32> = row.get(2)?;
-        let line = lines.entry(key.clone()).or_insert_with(|| ProductSeats {
-            name,
-            ..blank(&key)
+        let key: String = row.get(1)?;
+        let placed = known
+            .place(row.get_ref(0)?.as_str()?, &key, row.get_ref(2)?.as_str()?)
+            .to_owned();
+        let seats: Option<u32> = row.get(6)?;
+        let entry = all.entry((key.clone(), placed.clone())).or_insert_with(|| {
+            let named = ProductInstance {
+                instance: (!placed.is_empty()).then(|| placed.clone()),
+                product: key.clone(),
+                name: String::new(),
+                url: None,
+                sandbox: None,
+            };
+            (named, None)
         });
-        line.seats_bought = line.seats_bought.max(seats);
+        let (instance, bought) = entry;
+        if instance.name.is_empty() {
+            instance.name = row.get(3)?;
+        }
+        instance.url = instance.url.take().or(row.get(4)?);
+        instance.sandbox = instance.sandbox.or(row.get(5)?);
+        *bought = (*bought).max(seats);
     }
+    let mut stmt = conn.prepare_cached("SELECT DISTINCT product_key, instance FROM seats")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let (key, instance): InstanceKey = (row.get(0)?, row.get(1)?);
+        all.entry((key.clone(), instance.clone())).or_insert_with(|| {
+            let named = ProductInstance {
+                name: key.clone(),
+                product: key,
+                instance: (!instance.is_empty()).then_some(instance),
+                url: None,
+                sandbox: None,
+            };
+            (named, None)
+        });
+    }
+    Ok(all)
+}
+
+/// Seats per product instance, in product and instance order, with
+/// activity in the 30 and 90 days up to `today`.
+pub(super) fn product_seats(conn: &Connection, today: Date) -> rusqlite::Result<Vec<ProductSeats>> {
+    let mut lines: BTreeMap<InstanceKey, ProductSeats> = instances(conn)?
+        .into_iter()
+        .map(|(key, (instance, seats_bought))| {
+            let line = ProductSeats {
+                instance,
+                seats_bought,
+                assigned: 0,
+                billable: 0,
+                active_30: 0,
+                active_90: 0,
+                never_active: 0,
+            };
+            (key, line)
+        })
+        .collect();
     let since = |days: i64| (today - Duration::days(days)).to_string();
     let mut stmt = conn.prepare_cached(
-        "SELECT product_key, COUNT(*), COUNT(*) FILTER (WHERE billable),
+        "SELECT product_key, instance, COUNT(*), COUNT(*) FILTER (WHERE billable),
                 COUNT(*) FILTER (WHERE billable AND last_active >= ?1),
                 COUNT(*) FILTER (WHERE billable AND last_active >= ?2),
                 COUNT(*) FILTER (WHERE billable AND last_active = '')
-         FROM seats GROUP BY product_key",
+         FROM seats GROUP BY product_key, instance",
     )?;
     let mut rows = stmt.query(params![since(30), since(90)])?;
     while let Some(row) = rows.next()? {
-        let key: String = row.get(0)?;
-        let line = lines.entry(key.clone()).or_insert_with(|| blank(&key));
-        line.assigned = row.get(1)?;
-        line.billable = row.get(2)?;
-        line.active_30 = row.get(3)?;
-        line.active_90 = row.get(4)?;
-        line.never_active = row.get(5)?;
+        let key: InstanceKey = (row.get(0)?, row.get(1)?);
+        if let Some(line) = lines.get_mut(&key) {
+            line.assigned = row.get(2)?;
+            line.billable = row.get(3)?;
+            line.active_30 = row.get(4)?;
+            line.active_90 = row.get(5)?;
+            line.never_active = row.get(6)?;
+        }
     }
     Ok(lines.into_values().collect())
 }
 
 /// Hands `each` the billable seats not used since `since` (or never),
-/// optionally of one product: dearest first by `prices`, then never-used
+/// optionally of one product: dearest first by `price`, then never-used
 /// first, then least recently used.
 ///
-/// The seats table is clustered by product and last use, so each product's
-/// idle seats come in order from one range of it; products of one price
-/// are merged, so that no sort over every seat is needed.
+/// The seats table is clustered by product instance and last use, so each
+/// instance's idle seats come in order from one range of it; instances of
+/// one price are merged, so that no sort over every seat is needed.
 pub(super) fn idle_seats(
     conn: &Connection,
     since: Date,
     product: Option<&str>,
-    prices: &Prices,
+    price: &dyn Fn(&ProductInstance) -> f64,
     each: &mut dyn FnMut(Seat) -> ControlFlow<()>,
 ) -> rusqlite::Result<()> {
-    let mut products: Vec<String> = conn
-        .prepare_cached("SELECT DISTINCT product_key FROM seats")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    products.retain(|p| product.is_none_or(|wanted| wanted == p));
-    let price = |p: &str| prices.get(p).copied().unwrap_or(0.0);
-    products.sort_by(|a, b| price(b).total_cmp(&price(a)).then_with(|| a.cmp(b)));
+    let mut priced: Vec<(f64, InstanceKey, Arc<ProductInstance>)> = instances(conn)?
+        .into_iter()
+        .filter(|((key, _), _)| product.is_none_or(|wanted| wanted == key))
+        .map(|(key, (instance, _))| (price(&instance), key, Arc::new(instance)))
+        .collect();
+    priced.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     let since = since.to_string();
     let mut start = 0;
-    while start < products.len() {
-        let same_price = products[start..]
+    while start < priced.len() {
+        let same_price = priced[start..]
             .iter()
-            .take_while(|p| price(p) == price(&products[start]))
+            .take_while(|p| p.0 == priced[start].0)
             .count();
-        let group = &products[start..start + same_price];
+        let group = &priced[start..start + same_price];
         start += same_price;
         if merge_idle(conn, group, &since, each)?.is_break() {
             break;
@@ -97,46 +146,41 @@ pub(super) fn idle_seats(
     Ok(())
 }
 
-/// Hands `each` the idle seats of `products` (each already in order),
-/// merged by last use, product and account.
+/// Hands `each` the idle seats of the instances of `group` (each already
+/// in order), merged by last use, product, instance and account.
 fn merge_idle(
     conn: &Connection,
-    products: &[String],
+    group: &[(f64, InstanceKey, Arc<ProductInstance>)],
     since: &str,
     each: &mut dyn FnMut(Seat) -> ControlFlow<()>,
 ) -> rusqlite::Result<ControlFlow<()>> {
-    let sql = "SELECT product_key, account_id, email, last_active FROM seats
-               WHERE product_key = ?1 AND billable = 1 AND last_active < ?2
+    let sql = "SELECT account_id, email, last_active FROM seats
+               WHERE product_key = ?1 AND instance = ?2 AND billable = 1 AND last_active < ?3
                ORDER BY last_active, account_id";
-    let mut statements = Vec::with_capacity(products.len());
-    for _ in products {
+    let mut statements = Vec::with_capacity(group.len());
+    for _ in group {
         statements.push(conn.prepare(sql)?);
     }
-    let mut streams = Vec::with_capacity(products.len());
-    for (statement, product) in statements.iter_mut().zip(products) {
-        streams.push(statement.query(params![product, since])?);
+    let mut streams = Vec::with_capacity(group.len());
+    for (statement, (_, (key, instance), _)) in statements.iter_mut().zip(group) {
+        streams.push(statement.query(params![key, instance, since])?);
     }
     let mut heads: Vec<Option<Seat>> = Vec::with_capacity(streams.len());
-    for rows in &mut streams {
-        heads.push(next_seat(rows)?);
+    for (rows, (_, _, instance)) in streams.iter_mut().zip(group) {
+        heads.push(next_seat(rows, instance)?);
     }
     loop {
         let next = heads
             .iter()
             .enumerate()
             .filter_map(|(i, head)| head.as_ref().map(|s| (i, s)))
-            .min_by(|(_, a), (_, b)| {
-                (a.last_active, &a.product, &a.account_id).cmp(&(
-                    b.last_active,
-                    &b.product,
-                    &b.account_id,
-                ))
-            })
+            .min_by(|(_, a), (_, b)| seat_order(a).cmp(&seat_order(b)))
             .map(|(i, _)| i);
         let Some(i) = next else {
             return Ok(ControlFlow::Continue(()));
         };
-        let seat = std::mem::replace(&mut heads[i], next_seat(&mut streams[i])?);
+        let following = next_seat(&mut streams[i], &group[i].2)?;
+        let seat = std::mem::replace(&mut heads[i], following);
         if let Some(seat) = seat
             && each(seat).is_break()
         {
@@ -145,16 +189,29 @@ fn merge_idle(
     }
 }
 
-fn next_seat(rows: &mut rusqlite::Rows<'_>) -> rusqlite::Result<Option<Seat>> {
+/// How idle seats of one price are ordered.
+fn seat_order(s: &Seat) -> (Option<Date>, &str, Option<&str>, &str) {
+    (
+        s.last_active,
+        &s.instance.product,
+        s.instance.instance.as_deref(),
+        &s.account_id,
+    )
+}
+
+fn next_seat(
+    rows: &mut rusqlite::Rows<'_>,
+    instance: &Arc<ProductInstance>,
+) -> rusqlite::Result<Option<Seat>> {
     let Some(r) = rows.next()? else {
         return Ok(None);
     };
     Ok(Some(Seat {
-        product: r.get(0)?,
-        account_id: r.get(1)?,
-        email: r.get(2)?,
+        instance: instance.clone(),
+        account_id: r.get(0)?,
+        email: r.get(1)?,
         billable: true,
-        last_active: day_of(r.get_ref(3)?.as_str()?),
+        last_active: day_of(r.get_ref(2)?.as_str()?),
     }))
 }
 
@@ -206,40 +263,57 @@ fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
 }
 
 /// Every account of the person with this email or account id, each with
-/// its licences and the person's last use of each product.
+/// its licences and the person's last use of each product instance.
 pub(super) fn person(conn: &Connection, who: &str) -> rusqlite::Result<Option<Vec<PersonRow>>> {
     let Some(ids) = ids_of_person(conn, who)? else {
         return Ok(None);
     };
     let ids = serde_json::to_string(&ids).unwrap_or_default();
-    let mut last_active: BTreeMap<String, Date> = BTreeMap::new();
+    let known = KnownInstances::read(conn)?;
+    let catalog = instances(conn)?;
+    let mut last_active: BTreeMap<InstanceKey, Date> = BTreeMap::new();
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT t.product_key, t.last_active FROM usage t {CURRENT}
+        "SELECT t.connector, t.product_key, t.instance, t.last_active FROM usage t {CURRENT}
          WHERE t.account_id IN (SELECT value FROM json_each(?1))"
     ))?;
     let mut rows = stmt.query([&ids])?;
     while let Some(r) = rows.next()? {
-        if let Some(day) = day_of(r.get_ref(1)?.as_str()?) {
-            let latest = last_active.entry(r.get(0)?).or_insert(day);
+        let key: String = r.get(1)?;
+        let instance = known.place(r.get_ref(0)?.as_str()?, &key, r.get_ref(2)?.as_str()?);
+        if let Some(day) = day_of(r.get_ref(3)?.as_str()?) {
+            let latest = last_active.entry((key.clone(), instance.to_owned())).or_insert(day);
             *latest = (*latest).max(day);
         }
     }
     let mut licences: Vec<(String, String, PersonLicence)> = Vec::new();
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT t.connector, t.account_id, t.product_key, t.role, t.billable FROM licenses t {CURRENT}
+        "SELECT t.connector, t.account_id, t.product_key, t.instance, t.role, t.billable
+         FROM licenses t {CURRENT}
          WHERE t.account_id IN (SELECT value FROM json_each(?1))"
     ))?;
     let mut rows = stmt.query([&ids])?;
     while let Some(r) = rows.next()? {
-        let product: String = r.get(2)?;
+        let connector: String = r.get(0)?;
+        let key: String = r.get(2)?;
+        let place = (key.clone(), known.place(&connector, &key, r.get_ref(3)?.as_str()?).to_owned());
+        let instance = catalog.get(&place).map_or_else(
+            || ProductInstance {
+                product: key.clone(),
+                instance: (!place.1.is_empty()).then(|| place.1.clone()),
+                name: key.clone(),
+                url: None,
+                sandbox: None,
+            },
+            |(i, _)| i.clone(),
+        );
         licences.push((
-            r.get(0)?,
+            connector,
             r.get(1)?,
             PersonLicence {
-                last_active: last_active.get(&product).copied(),
-                product,
-                role: r.get(3)?,
-                billable: r.get(4)?,
+                last_active: last_active.get(&place).copied(),
+                instance,
+                role: r.get(4)?,
+                billable: r.get(5)?,
             },
         ));
     }

@@ -147,27 +147,40 @@ ALTER TABLE usage_v2 RENAME TO usage;
 CREATE INDEX usage_by_generation ON usage (connector, generation);
 ";
 
-/// Version 3: the seats the reports count, one row per person and product
-/// held, derived from the data tables whenever the current generations
-/// change (`people_source` says which ones they were derived from). Rows
-/// are clustered the way the reports read them: by product, billable
-/// then by whether they are billable, and from the longest idle (`last_active` is `''` for
-/// never) to the most recently active; they are written in that order,
-/// with no other index to maintain, so that rebuilding them costs one
-/// sequential write.
+/// Version 3: product instances, and the seats the reports count.
+///
+/// A product, a licence and a usage record name the instance they are on
+/// (`''` for none named: a connector built against contract 0.1.0, or one
+/// that reports one instance of a product); products keep the instance's
+/// address and whether it is a sandbox.
+///
+/// `seats` holds one row per person and product instance held, derived
+/// from the data tables whenever the current generations change
+/// (`people_source` says which ones they were derived from). Rows are
+/// clustered the way the reports read them: by product and instance, then
+/// by whether they are billable, then from the longest idle
+/// (`last_active` is `''` for never) to the most recently active; they are
+/// written in that order, with no other index to maintain, so that
+/// rebuilding them costs one sequential write.
 const V3: &str = "
+ALTER TABLE products ADD COLUMN instance TEXT NOT NULL DEFAULT '';
+ALTER TABLE products ADD COLUMN url TEXT;
+ALTER TABLE products ADD COLUMN sandbox INTEGER;
+ALTER TABLE licenses ADD COLUMN instance TEXT NOT NULL DEFAULT '';
+ALTER TABLE usage ADD COLUMN instance TEXT NOT NULL DEFAULT '';
 CREATE TABLE people_source (
     connector  TEXT PRIMARY KEY,
     generation INTEGER NOT NULL
 );
 CREATE TABLE seats (
     product_key TEXT NOT NULL,
+    instance    TEXT NOT NULL,
     billable    INTEGER NOT NULL,
     last_active TEXT NOT NULL,
     account_id  TEXT NOT NULL,
     person      INTEGER NOT NULL,
     email       TEXT,
-    PRIMARY KEY (product_key, billable, last_active, account_id, person)
+    PRIMARY KEY (product_key, instance, billable, last_active, account_id, person)
 ) WITHOUT ROWID;
 ";
 

@@ -1,6 +1,7 @@
 use super::*;
 use crate::store::StoreWorker;
-use roster_sandbox::contract::{Account, License, Product, Usage};
+use crate::reports::Prices;
+use roster_sandbox::contract::{Account, License, Product, ProductRef, Usage};
 use time::macros::date;
 
 fn account(id: &str) -> Account {
@@ -328,31 +329,63 @@ fn with_email(id: &str, email: Option<&str>) -> Account {
 fn licence(id: &str, product: &str, billable: bool) -> License {
     License {
         account_id: id.into(),
-        product_key: product.into(),
+        product: ProductRef::only(product),
         role: Some("user".into()),
         billable,
         via_group: None,
     }
 }
 
+fn licence_on(id: &str, product: &str, instance: &str, billable: bool) -> License {
+    License {
+        product: ProductRef::on(product, instance),
+        ..licence(id, product, billable)
+    }
+}
+
 fn used(id: &str, product: &str, day: &str) -> Usage {
     Usage {
         account_id: id.into(),
-        product_key: Some(product.into()),
+        product: Some(ProductRef::only(product)),
         last_active: Instant::Date(day.into()),
     }
 }
 
-/// Every idle seat, in the store's order.
+fn used_on(id: &str, product: &str, instance: &str, day: &str) -> Usage {
+    Usage {
+        product: Some(ProductRef::on(product, instance)),
+        ..used(id, product, day)
+    }
+}
+
+fn product(key: &str, instance: Option<&str>, seats: u32) -> Product {
+    Product {
+        key: key.into(),
+        instance: instance.map(Into::into),
+        name: match instance {
+            Some(i) => format!("{key} ({i})"),
+            None => key.into(),
+        },
+        url: instance.map(|i| format!("https://{i}.atlassian.net")),
+        seats_total: Some(seats),
+        seats_used: None,
+        plan: None,
+        sandbox: instance.map(|i| i.ends_with("-sandbox")),
+        granting_groups: vec![],
+    }
+}
+
+/// Every idle seat, in the store's order, priced by `prices`.
 fn idle(
     store: &mut SqliteStore,
     since: time::Date,
     product: Option<&str>,
     prices: &Prices,
 ) -> Vec<Seat> {
+    let price = |i: &ProductInstance| crate::reports::seat_price(prices, i).unwrap_or(0.0);
     let mut seats = Vec::new();
     store
-        .idle_seats(since, product, prices, &mut |s| {
+        .idle_seats(since, product, &price, &mut |s| {
             seats.push(s);
             ControlFlow::Continue(())
         })
@@ -451,12 +484,9 @@ fn seats_count_people_once_and_take_usage_from_any_connector() {
         &Reported {
             accounts: vec![account("a")],
             products: vec![Product {
-                key: "jira-software".into(),
                 name: "Jira Software".into(),
-                seats_total: Some(4),
                 seats_used: Some(2),
-                plan: None,
-                granting_groups: vec![],
+                ..product("jira-software", None, 4)
             }],
             licenses: vec![licence("a", "jira-software", true)],
             ..Reported::default()
@@ -468,8 +498,13 @@ fn seats_count_people_once_and_take_usage_from_any_connector() {
         lines,
         [crate::reports::ProductLine {
             seats: crate::store::ProductSeats {
-                product: "jira-software".into(),
-                name: "Jira Software".into(),
+                instance: ProductInstance {
+                    product: "jira-software".into(),
+                    instance: None,
+                    name: "Jira Software".into(),
+                    url: None,
+                    sandbox: None,
+                },
                 seats_bought: Some(4),
                 assigned: 3,
                 billable: 2,
@@ -477,6 +512,7 @@ fn seats_count_people_once_and_take_usage_from_any_connector() {
                 active_90: 1,
                 never_active: 0,
             },
+            is_total: false,
             utilisation: Some(0.25),
             monthly_cost: Some(40.0),
         }]
@@ -498,7 +534,7 @@ fn seats_count_people_once_and_take_usage_from_any_connector() {
     let person = store.person("b").unwrap().unwrap();
     assert_eq!(person.len(), 1);
     let held = person[0].licence.as_ref().unwrap();
-    assert_eq!(held.product, "jira-software");
+    assert_eq!(held.instance.product, "jira-software");
     assert_eq!(held.last_active, Some(date!(2026 - 07 - 01)));
 }
 
@@ -601,17 +637,111 @@ fn idle_seats_come_dearest_first_then_longest_idle() {
     let prices = Prices::from([("dear".to_owned(), 20.0), ("cheap".to_owned(), 2.0)]);
     let order: Vec<(String, String)> = idle(&mut store, date!(2026 - 06 - 01), None, &prices)
         .into_iter()
-        .map(|s| (s.product, s.account_id))
+        .map(|s| (s.instance.product.clone(), s.account_id))
         .collect();
     let expected = [("dear", "r"), ("dear", "q"), ("free", "s"), ("free", "p")]
         .map(|(p, a)| (p.to_owned(), a.to_owned()));
     assert_eq!(order, expected, "the recent and the unbilled are not idle");
     let mut first = Vec::new();
     store
-        .idle_seats(date!(2026 - 06 - 01), None, &prices, &mut |s| {
+        .idle_seats(date!(2026 - 06 - 01), None, &|i| prices.get(&i.product).copied().unwrap_or(0.0), &mut |s| {
             first.push(s.account_id);
             ControlFlow::Break(())
         })
         .unwrap();
     assert_eq!(first, ["r"]);
+}
+
+#[test]
+fn instances_are_counted_apart_and_unnamed_ones_join_their_products_one_instance() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("roster.db")).unwrap();
+    let today = date!(2026 - 11 - 24);
+    let ari = |site: &str| format!("ari:cloud:jira-software::site/{site}");
+    let (main, eu, sandbox) = (ari("acme"), ari("acme-eu"), ari("acme-sandbox"));
+    sync(
+        &mut store,
+        "admin",
+        &Reported {
+            accounts: ["a", "b", "c"].map(account).to_vec(),
+            products: vec![
+                product("jira-software", Some(&main), 10),
+                product("jira-software", Some(&eu), 5),
+                product("jira-software", Some(&sandbox), 10),
+                product("confluence", Some("ari:cloud:confluence::site/acme"), 3),
+            ],
+            licenses: vec![
+                licence_on("a", "jira-software", &main, true),
+                licence_on("b", "jira-software", &main, true),
+                licence_on("a", "jira-software", &eu, true),
+                licence_on("a", "jira-software", &sandbox, false),
+                licence_on("c", "confluence", "ari:cloud:confluence::site/acme", true),
+            ],
+            usage: vec![
+                used_on("a", "jira-software", &main, "2026-11-20"),
+                used_on("a", "jira-software", &eu, "2026-01-20"),
+            ],
+        },
+    );
+    // A connector built against 0.1.0 names no instance: its Confluence
+    // licence and usage fall on the one Confluence instance there is.
+    sync(
+        &mut store,
+        "old",
+        &Reported {
+            accounts: vec![account("c")],
+            licenses: vec![licence("c", "confluence", true)],
+            usage: vec![used("c", "confluence", "2026-11-23")],
+            ..Reported::default()
+        },
+    );
+    let prices = Prices::from([
+        ("jira-software".to_owned(), 8.0),
+        (format!("jira-software@{eu}"), 9.0),
+    ]);
+    let lines = crate::reports::licences(&mut store, &prices, today).unwrap();
+    let shown: Vec<(String, Option<String>, u32, u32, u32, Option<f64>, bool)> = lines
+        .iter()
+        .map(|l| {
+            let s = &l.seats;
+            (
+                s.instance.product.clone(),
+                s.instance.instance.clone(),
+                s.assigned,
+                s.billable,
+                s.active_30,
+                l.monthly_cost,
+                l.is_total,
+            )
+        })
+        .collect();
+    let confluence = "ari:cloud:confluence::site/acme".to_owned();
+    assert_eq!(
+        shown,
+        [
+            ("confluence".into(), Some(confluence), 1, 1, 1, None, false),
+            ("jira-software".into(), Some(main.clone()), 2, 2, 1, Some(80.0), false),
+            ("jira-software".into(), Some(eu.clone()), 1, 1, 0, Some(45.0), false),
+            ("jira-software".into(), Some(sandbox.clone()), 1, 0, 0, Some(0.0), false),
+            ("jira-software".into(), None, 4, 3, 1, Some(125.0), true),
+        ]
+    );
+    assert_eq!(lines[4].seats.seats_bought, Some(25));
+    assert_eq!(lines[3].seats.instance.sandbox, Some(true));
+    // Idle: the dearest instance first; the sandbox holds no paid seat.
+    let idle = idle(&mut store, today - time::Duration::days(30), None, &prices);
+    let order: Vec<(Option<String>, String)> = idle
+        .iter()
+        .map(|s| (s.instance.instance.clone(), s.account_id.clone()))
+        .collect();
+    assert_eq!(order, [(Some(eu), "a".into()), (Some(main), "b".into())]);
+    // One person, each instance named.
+    let rows = store.person("a").unwrap().unwrap();
+    let held: BTreeSet<(String, bool)> = rows
+        .iter()
+        .filter_map(|r| r.licence.as_ref())
+        .map(|l| (l.instance.name.clone(), l.billable))
+        .collect();
+    assert_eq!(held.len(), 3, "{held:?}");
+    assert!(held.iter().any(|(name, billable)| name.contains("acme-sandbox") && !billable));
 }
