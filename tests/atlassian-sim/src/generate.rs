@@ -1,7 +1,13 @@
 //! Generates one organisation from a seed and a head count: the same
 //! inputs always give the same organisation.
+//!
+//! [`organisation`] has one site, `acme<seed>` (`acme` for seed 0), with
+//! Jira Software, Jira Service Management and Confluence, plus one Trello
+//! workspace and one Bitbucket workspace.
 
-use crate::model::{AccountType, Group, Org, OrgIds, Person, Product, ProductKey, Role, Status};
+use crate::model::{
+    AccountType, Group, InstanceId, Org, OrgIds, Person, Product, ProductKey, Role, Site, Status,
+};
 use crate::rng::Rng;
 use time::{Duration, OffsetDateTime};
 
@@ -143,33 +149,84 @@ pub fn organisation(seed: u64, people: usize, now: OffsetDateTime) -> Org {
     for i in 0..people {
         persons.push(person(&mut rng, i, &ids.domain, now));
     }
+    let main_site = Site {
+        subdomain: ids.site.clone(),
+        cloud_id: ids.cloud_id.clone(),
+        sandbox: false,
+    };
     let products = ProductKey::ALL
         .iter()
-        .map(|&key| Product {
-            key,
-            workspace_id: rng.uuid(),
-            seats: 0,
-            plan: if key == ProductKey::Confluence {
-                "PREMIUM"
-            } else {
-                "STANDARD"
-            },
-            default_group: group::DEFAULTS[key.index()],
+        .map(|&key| {
+            let (name, host_url, site) = match key {
+                ProductKey::Trello => (
+                    ids.trello_workspace_name.clone(),
+                    format!("https://trello.com/w/{}", ids.trello_workspace_name),
+                    None,
+                ),
+                ProductKey::Bitbucket => (
+                    ids.bitbucket_workspace.clone(),
+                    format!("https://bitbucket.org/{}", ids.bitbucket_workspace),
+                    None,
+                ),
+                _ => (ids.site.clone(), site_host_url(&main_site, key), Some(0)),
+            };
+            Product {
+                key,
+                workspace_id: rng.uuid(),
+                ari: site_ari(key, &ids.cloud_id),
+                name,
+                host_url,
+                site,
+                sandbox: false,
+                seats: 0,
+                plan: if key == ProductKey::Confluence {
+                    "PREMIUM"
+                } else {
+                    "STANDARD"
+                },
+                default_group: group::DEFAULTS[key.index()],
+            }
         })
         .collect();
     let mut org = Org::new(ids, persons, groups, products, now);
     appoint_credential_holders(&mut org);
     for key in ProductKey::ALL {
         let used = org.seats_used(key);
-        let slack = if FULL_PRODUCTS.contains(&key) {
-            0
+        org.products[key.index()].seats = if FULL_PRODUCTS.contains(&key) {
+            used
         } else {
-            // 2% to 12% spare, at least one.
-            (used as f64 * (0.02 + rng.unit() * 0.10)).ceil() as u32 + 1
+            with_slack(&mut rng, used)
         };
-        org.products[key.index()].seats = used + slack;
     }
     org
+}
+
+/// `ari:cloud:<key>::site/<cloudId>`.
+fn site_ari(key: ProductKey, cloud_id: &str) -> String {
+    format!("ari:cloud:{}::site/{cloud_id}", key.key())
+}
+
+/// Where a site's instance of `key` is used: the site, Confluence under
+/// `/wiki`.
+fn site_host_url(site: &Site, key: ProductKey) -> String {
+    match key {
+        ProductKey::Confluence => format!("{}/wiki", site.url()),
+        _ => site.url(),
+    }
+}
+
+/// Seats for an instance with `used` seats taken: 2% to 12% spare, at
+/// least one.
+fn with_slack(rng: &mut Rng, used: u32) -> u32 {
+    used + (used as f64 * (0.02 + rng.unit() * 0.10)).ceil() as u32 + 1
+}
+
+/// A last-active time in the two years before `now`, most of them recent.
+fn recent(rng: &mut Rng, now: OffsetDateTime) -> OffsetDateTime {
+    let u = rng.unit();
+    let seconds = (u * u * 730.0 * 86_400.0) as i64 + rng.below(86_400) as i64;
+    let at = now - Duration::seconds(seconds);
+    at.replace_nanosecond(0).unwrap_or(at)
 }
 
 /// Picks the admin and the ordinary user whose credentials the simulator
@@ -241,7 +298,10 @@ fn groups(rng: &mut Rng) -> Vec<Group> {
         id: rng.uuid(),
         name: name.into(),
         description: description.into(),
-        grants,
+        grants: grants
+            .into_iter()
+            .map(|(key, role)| (InstanceId::main(key), role))
+            .collect(),
     };
     use ProductKey::*;
     let mut groups = vec![
@@ -360,7 +420,7 @@ fn person(rng: &mut Rng, i: usize, domain: &str, now: OffsetDateTime) -> Person 
             }
         }
         if groups.is_empty() && rng.chance(0.05) {
-            guest_of.push(ProductKey::Confluence);
+            guest_of.push(InstanceId::main(ProductKey::Confluence));
         }
         if rng.chance(0.02) {
             groups.push(group::JIRA_ADMINS);
@@ -375,18 +435,16 @@ fn person(rng: &mut Rng, i: usize, domain: &str, now: OffsetDateTime) -> Person 
         groups.sort_unstable();
         groups.dedup();
     }
-    let mut last_active = [None; 5];
+    let mut last_active = vec![None; ProductKey::ALL.len()];
     if account_type == AccountType::Atlassian && status != Status::Invited {
         for key in ProductKey::ALL {
-            let holds = groups.iter().any(|&g| granted_by(g, key)) || guest_of.contains(&key);
+            let holds = groups.iter().any(|&g| granted_by(g, key))
+                || guest_of.contains(&InstanceId::main(key));
             // Most holders were active in the last two years; some people
             // used a product they no longer hold.
             let p = if holds { 0.88 } else { 0.04 };
             if rng.chance(p) {
-                let u = rng.unit();
-                let seconds = (u * u * 730.0 * 86_400.0) as i64 + rng.below(86_400) as i64;
-                let at = now - Duration::seconds(seconds);
-                last_active[key.index()] = Some(at.replace_nanosecond(0).unwrap_or(at));
+                last_active[key.index()] = Some(recent(rng, now));
             }
         }
     }
@@ -575,7 +633,7 @@ mod tests {
         // The product is full: no seat for a newcomer.
         assert_eq!(
             org.add_to_group(outsider, default),
-            Err(crate::model::NoSeatLeft(jsm))
+            Err(crate::model::NoSeatLeft(InstanceId::main(jsm)))
         );
         // Freeing a seat makes room.
         let holder = org

@@ -39,5 +39,7 @@ pub mod server;
 
 pub use auth::Credentials;
 pub use behaviour::{Behaviour, RateLimit};
-pub use model::{AccountType, Group, Org, Person, Product, ProductKey, Role, Status};
+pub use model::{
+    AccountType, Group, InstanceId, Org, Person, Product, ProductKey, Role, Site, Status,
+};
 pub use server::{LoggedRequest, SimOptions, Simulator, StartError, Upstream, Urls};
