@@ -45,6 +45,11 @@ struct Args {
     /// Share of connections dropped before the body (0 to 1).
     #[arg(long, default_value_t = 0.0)]
     resets: f64,
+    /// Add a second production site (`<site>-eu`: Jira Software and
+    /// Confluence) and a sandbox (`<site>-sandbox`: Jira Software), served
+    /// by the Admin API; Jira and Confluence still serve the main site.
+    #[arg(long)]
+    multi_site: bool,
     /// Leave `lastActiveTimestamp` out of the Admin API's user search, so
     /// that connectors fall back to v1 last-active-dates.
     #[arg(long)]
@@ -99,6 +104,7 @@ async fn main() {
             ..Behaviour::default()
         },
         first_port: Some(args.port),
+        multi_site: args.multi_site,
         ..SimOptions::default()
     };
     let sim = match Simulator::start(options).await {
@@ -124,6 +130,16 @@ async fn main() {
     println!("  SCIM directory id                {}", c.directory_id);
     println!("  SCIM API key                     {}", c.scim_api_key);
     println!("Jira and Confluence (site {})     {}", c.site, urls.site);
+    {
+        let org = sim.org();
+        for site in org.sites.iter().skip(1) {
+            let kind = if site.sandbox { "sandbox" } else { "site" };
+            println!(
+                "  {kind} {:<28} Admin API only (cloud id {})",
+                site.subdomain, site.cloud_id
+            );
+        }
+    }
     println!(
         "  admin email / API token          {} / {}",
         c.admin_email, c.admin_api_token

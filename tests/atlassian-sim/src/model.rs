@@ -13,8 +13,9 @@
 //!
 //! [`Org::products`] starts with the *main instances*, one per product in
 //! [`ProductKey::ALL`] order, on the main site ([`Org::site`],
-//! [`Org::cloud_id`]); an organisation with more sites appends the
-//! instances of its other sites. The ProductKey-level ground truth ([`Org::product`],
+//! [`Org::cloud_id`]); a multi-site organisation
+//! ([`crate::generate::multi_site_organisation`]) appends the instances of
+//! its other sites. The ProductKey-level ground truth ([`Org::product`],
 //! [`Org::access`], [`Org::is_billable`], [`Org::holders`],
 //! [`Org::seats_used`], [`Org::granting_groups`],
 //! [`Person::last_active_in`]) means the product's main instance, so for
@@ -250,6 +251,15 @@ impl Person {
     /// Last activity on `instance`.
     pub fn last_active_on(&self, instance: InstanceId) -> Option<OffsetDateTime> {
         self.last_active.get(instance.index()).copied().flatten()
+    }
+
+    /// Sets the last activity on `instance`.
+    pub(crate) fn set_last_active(&mut self, instance: InstanceId, at: Option<OffsetDateTime>) {
+        let i = instance.index();
+        if self.last_active.len() <= i {
+            self.last_active.resize(i + 1, None);
+        }
+        self.last_active[i] = at;
     }
 
     /// Whether the person can sign in (active, or invited and able to
@@ -494,6 +504,12 @@ impl Org {
         })
     }
 
+    /// Adds a group; returns its index in [`Org::groups`].
+    pub(crate) fn push_group(&mut self, group: Group) -> usize {
+        self.groups.push(group);
+        self.groups.len() - 1
+    }
+
     /// Adds a person (an invitation) and indexes them.
     pub fn push_person(&mut self, person: Person) -> usize {
         let i = self.people.len();
@@ -639,6 +655,22 @@ impl Org {
         self.people
             .iter()
             .filter_map(move |p| self.access_on(p, instance).map(|a| (p, a)))
+    }
+
+    /// Adds a site; returns its index in [`Org::sites`].
+    pub(crate) fn push_site(&mut self, site: Site) -> usize {
+        self.sites.push(site);
+        self.sites.len() - 1
+    }
+
+    /// Adds an instance; returns its id.
+    pub(crate) fn push_instance(&mut self, product: Product) -> InstanceId {
+        let id = InstanceId {
+            index: self.products.len(),
+            product: product.key,
+        };
+        self.products.push(product);
+        id
     }
 }
 
