@@ -130,16 +130,6 @@ async fn main() {
     println!("  SCIM directory id                {}", c.directory_id);
     println!("  SCIM API key                     {}", c.scim_api_key);
     println!("Jira and Confluence (site {})     {}", c.site, urls.site);
-    {
-        let org = sim.org();
-        for site in org.sites.iter().skip(1) {
-            let kind = if site.sandbox { "sandbox" } else { "site" };
-            println!(
-                "  {kind} {:<28} Admin API only (cloud id {})",
-                site.subdomain, site.cloud_id
-            );
-        }
-    }
     println!(
         "  admin email / API token          {} / {}",
         c.admin_email, c.admin_api_token
@@ -148,6 +138,20 @@ async fn main() {
         "  user email / API token           {} / {}",
         c.user_email, c.user_api_token
     );
+    {
+        let org = sim.org();
+        if org.sites.len() > 1 {
+            println!("Other sites (Admin API only)");
+        }
+        for site in org.sites.iter().skip(1) {
+            let name = if site.sandbox {
+                format!("{} (sandbox)", site.subdomain)
+            } else {
+                site.subdomain.clone()
+            };
+            println!("  {name:<33}cloud id {}", site.cloud_id);
+        }
+    }
     println!("Trello                             {}", urls.trello);
     println!(
         "  key / token                      {} / {}",

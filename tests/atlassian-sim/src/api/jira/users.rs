@@ -340,8 +340,8 @@ async fn create(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
 }
 
 /// `DELETE /rest/api/3/user?accountId=..`: removes the person from Jira's
-/// user base: out of every group that grants Jira, so their seats free
-/// up; they still list, inactive.
+/// user base: out of every group that grants Jira on this site, so their
+/// seats free up; they still list, inactive.
 async fn remove(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
