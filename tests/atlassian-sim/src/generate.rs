@@ -1,8 +1,40 @@
 //! Generates one organisation from a seed and a head count: the same
 //! inputs always give the same organisation.
+//!
+//! [`organisation`] has one site, `acme<seed>` (`acme` for seed 0), with
+//! Jira Software, Jira Service Management and Confluence, plus one Trello
+//! workspace and one Bitbucket workspace.
+//!
+//! [`multi_site_organisation`] is the same organisation (the same people,
+//! groups, ids, seats and last activity on the main site) with two more
+//! sites, drawn from a random stream of their own so that the main site
+//! stays as [`organisation`] makes it:
+//!
+//! - `<site>-eu`, a second production site with Jira Software and
+//!   Confluence, granted by `jira-software-users-<site>-eu` and
+//!   `confluence-users-<site>-eu` (Atlassian's names for the default
+//!   groups of additional sites), administered through
+//!   `jira-admins-<site>-eu`;
+//! - `<site>-sandbox`, a sandbox of the main site (`sandbox: CHILD` in the
+//!   Admin API) with Jira Software, granted by
+//!   `jira-software-users-<site>-sandbox` and administered through
+//!   `jira-admins-<site>-sandbox`.
+//!
+//! About a third of the main site's Jira Software users also use the
+//! second site's and some people use only the second site; a few hold
+//! Confluence on both sites, a few are guests of the second site's
+//! Confluence only; the sandbox holds some of the main site's Jira users
+//! and most of its Jira admins. Each extra instance has its own seats (a
+//! few spare) and last-active times. The organisation admin administers
+//! the extra Jira instances too. Because Atlassian makes sandboxes for
+//! Premium and Enterprise plans only, the main Jira Software is on
+//! `PREMIUM` in a multi-site organisation (`STANDARD` otherwise); the
+//! sandbox has the same plan and as many seats as it.
 
-use crate::model::{AccountType, Group, Org, OrgIds, Person, Product, ProductKey, Role, Status};
-use crate::rng::Rng;
+use crate::model::{
+    AccountType, Group, InstanceId, Org, OrgIds, Person, Product, ProductKey, Role, Site, Status,
+};
+use crate::rng::{Rng, mix};
 use time::{Duration, OffsetDateTime};
 
 /// Fewest and most people an organisation may have.
@@ -143,33 +175,231 @@ pub fn organisation(seed: u64, people: usize, now: OffsetDateTime) -> Org {
     for i in 0..people {
         persons.push(person(&mut rng, i, &ids.domain, now));
     }
+    let main_site = Site {
+        subdomain: ids.site.clone(),
+        cloud_id: ids.cloud_id.clone(),
+        sandbox: false,
+    };
     let products = ProductKey::ALL
         .iter()
-        .map(|&key| Product {
-            key,
-            workspace_id: rng.uuid(),
-            seats: 0,
-            plan: if key == ProductKey::Confluence {
-                "PREMIUM"
-            } else {
-                "STANDARD"
-            },
-            default_group: group::DEFAULTS[key.index()],
+        .map(|&key| {
+            let (name, host_url, site) = match key {
+                ProductKey::Trello => (
+                    ids.trello_workspace_name.clone(),
+                    format!("https://trello.com/w/{}", ids.trello_workspace_name),
+                    None,
+                ),
+                ProductKey::Bitbucket => (
+                    ids.bitbucket_workspace.clone(),
+                    format!("https://bitbucket.org/{}", ids.bitbucket_workspace),
+                    None,
+                ),
+                _ => (ids.site.clone(), site_host_url(&main_site, key), Some(0)),
+            };
+            Product {
+                key,
+                workspace_id: rng.uuid(),
+                ari: site_ari(key, &ids.cloud_id),
+                name,
+                host_url,
+                site,
+                sandbox: false,
+                seats: 0,
+                plan: if key == ProductKey::Confluence {
+                    "PREMIUM"
+                } else {
+                    "STANDARD"
+                },
+                default_group: group::DEFAULTS[key.index()],
+            }
         })
         .collect();
     let mut org = Org::new(ids, persons, groups, products, now);
     appoint_credential_holders(&mut org);
     for key in ProductKey::ALL {
         let used = org.seats_used(key);
-        let slack = if FULL_PRODUCTS.contains(&key) {
-            0
+        org.products[key.index()].seats = if FULL_PRODUCTS.contains(&key) {
+            used
         } else {
-            // 2% to 12% spare, at least one.
-            (used as f64 * (0.02 + rng.unit() * 0.10)).ceil() as u32 + 1
+            with_slack(&mut rng, used)
         };
-        org.products[key.index()].seats = used + slack;
     }
     org
+}
+
+/// `ari:cloud:<key>::site/<cloudId>`.
+fn site_ari(key: ProductKey, cloud_id: &str) -> String {
+    format!("ari:cloud:{}::site/{cloud_id}", key.key())
+}
+
+/// Where a site's instance of `key` is used: the site, Confluence under
+/// `/wiki`.
+fn site_host_url(site: &Site, key: ProductKey) -> String {
+    match key {
+        ProductKey::Confluence => format!("{}/wiki", site.url()),
+        _ => site.url(),
+    }
+}
+
+/// Seats for an instance with `used` seats taken: 2% to 12% spare, at
+/// least one.
+fn with_slack(rng: &mut Rng, used: u32) -> u32 {
+    used + (used as f64 * (0.02 + rng.unit() * 0.10)).ceil() as u32 + 1
+}
+
+/// A last-active time in the two years before `now`, most of them recent.
+fn recent(rng: &mut Rng, now: OffsetDateTime) -> OffsetDateTime {
+    let u = rng.unit();
+    let seconds = (u * u * 730.0 * 86_400.0) as i64 + rng.below(86_400) as i64;
+    let at = now - Duration::seconds(seconds);
+    at.replace_nanosecond(0).unwrap_or(at)
+}
+
+/// The organisation of [`organisation`] with a second production site and
+/// a sandbox (see the module documentation).
+pub fn multi_site_organisation(seed: u64, people: usize, now: OffsetDateTime) -> Org {
+    let mut org = organisation(seed, people, now);
+    add_sites(&mut org, seed, now);
+    org
+}
+
+/// Adds the second site and the sandbox, drawing from a stream of their
+/// own.
+fn add_sites(org: &mut Org, seed: u64, now: OffsetDateTime) {
+    use ProductKey::{Confluence, JiraSoftware};
+    let mut rng = Rng::new(mix(seed ^ 0x7369_7465_735f_3031));
+    let main_jira = InstanceId::main(JiraSoftware);
+    let main_confluence = InstanceId::main(Confluence);
+    // A sandbox needs a Premium (or Enterprise) parent.
+    org.products[main_jira.index()].plan = "PREMIUM";
+
+    let instance = |org: &mut Org, rng: &mut Rng, site: usize, key: ProductKey| {
+        let s = org.sites[site].clone();
+        let default_group = org.push_group(Group {
+            id: rng.uuid(),
+            name: format!("{}-users-{}", default_group_stem(key), s.subdomain),
+            description: format!("Grants access to {} on {}", key.name(), s.subdomain),
+            grants: Vec::new(),
+        });
+        let id = org.push_instance(Product {
+            key,
+            workspace_id: rng.uuid(),
+            ari: site_ari(key, &s.cloud_id),
+            name: s.subdomain.clone(),
+            host_url: site_host_url(&s, key),
+            site: Some(site),
+            sandbox: s.sandbox,
+            seats: 0,
+            plan: if s.sandbox {
+                org.instance(main_jira).plan
+            } else {
+                "STANDARD"
+            },
+            default_group,
+        });
+        org.groups[default_group].grants.push((id, Role::User));
+        id
+    };
+    let eu = org.push_site(Site {
+        subdomain: format!("{}-eu", org.site),
+        cloud_id: rng.uuid(),
+        sandbox: false,
+    });
+    let sandbox = org.push_site(Site {
+        subdomain: format!("{}-sandbox", org.site),
+        cloud_id: rng.uuid(),
+        sandbox: true,
+    });
+    let eu_jira = instance(org, &mut rng, eu, JiraSoftware);
+    let eu_confluence = instance(org, &mut rng, eu, Confluence);
+    let sandbox_jira = instance(org, &mut rng, sandbox, JiraSoftware);
+    let admins = |org: &mut Org, rng: &mut Rng, jira: InstanceId| {
+        let subdomain = org
+            .site_of(jira)
+            .map(|s| s.subdomain.clone())
+            .unwrap_or_default();
+        org.push_group(Group {
+            id: rng.uuid(),
+            name: format!("jira-admins-{subdomain}"),
+            description: format!("Administers Jira on {subdomain}"),
+            grants: vec![(jira, Role::Admin)],
+        })
+    };
+    let eu_admins = admins(org, &mut rng, eu_jira);
+    let sandbox_admins = admins(org, &mut rng, sandbox_jira);
+    let default = |org: &Org, i: InstanceId| org.instance(i).default_group;
+    let (eu_jira_users, eu_confluence_users, sandbox_users) = (
+        default(org, eu_jira),
+        default(org, eu_confluence),
+        default(org, sandbox_jira),
+    );
+    let main_jira_admins = group::JIRA_ADMINS;
+
+    for p in 0..org.people.len() {
+        let person = &org.people[p];
+        if person.account_type != AccountType::Atlassian {
+            continue;
+        }
+        let on_main_jira = org.access_on(person, main_jira).is_some();
+        let on_main_confluence = org.access_on(person, main_confluence).is_some();
+        let main_jira_admin = person.groups.contains(&main_jira_admins);
+        let mut joined = Vec::new();
+        let mut guest_of = Vec::new();
+        if rng.chance(if on_main_jira { 0.35 } else { 0.08 }) {
+            joined.push(eu_jira_users);
+            if rng.chance(0.04) {
+                joined.push(eu_admins);
+            }
+        }
+        if rng.chance(if on_main_confluence { 0.20 } else { 0.05 }) {
+            joined.push(eu_confluence_users);
+        } else if rng.chance(0.02) {
+            guest_of.push(eu_confluence);
+        }
+        let sandbox_share = match (main_jira_admin, on_main_jira) {
+            (true, _) => 0.75,
+            (false, true) => 0.08,
+            (false, false) => 0.0,
+        };
+        if rng.chance(sandbox_share) {
+            joined.push(sandbox_users);
+            if main_jira_admin && rng.chance(0.5) {
+                joined.push(sandbox_admins);
+            }
+        }
+        if p == org.admin {
+            joined.extend([eu_admins, sandbox_admins]);
+        }
+        let person = &mut org.people[p];
+        person.groups.extend(joined);
+        person.groups.sort_unstable();
+        person.groups.dedup();
+        person.guest_of.extend(guest_of);
+        let invited = person.status == Status::Invited;
+        for i in [eu_jira, eu_confluence, sandbox_jira] {
+            let holds = org.access_on(&org.people[p], i).is_some();
+            let at = (!invited && rng.chance(if holds { 0.88 } else { 0.04 }))
+                .then(|| recent(&mut rng, now));
+            org.people[p].set_last_active(i, at);
+        }
+    }
+
+    for i in [eu_jira, eu_confluence] {
+        let used = org.seats_used_on(i);
+        org.products[i.index()].seats = with_slack(&mut rng, used);
+    }
+    // A sandbox has its production site's user tier.
+    let used = org.seats_used_on(sandbox_jira);
+    org.products[sandbox_jira.index()].seats = org.instance(main_jira).seats.max(used);
+}
+
+/// The stem of a product's default group name (`jira-software` for
+/// `jira-software-users`).
+fn default_group_stem(key: ProductKey) -> &'static str {
+    match key {
+        ProductKey::JiraServiceManagement => "jira-servicemanagement",
+        other => other.key(),
+    }
 }
 
 /// Picks the admin and the ordinary user whose credentials the simulator
@@ -241,7 +471,10 @@ fn groups(rng: &mut Rng) -> Vec<Group> {
         id: rng.uuid(),
         name: name.into(),
         description: description.into(),
-        grants,
+        grants: grants
+            .into_iter()
+            .map(|(key, role)| (InstanceId::main(key), role))
+            .collect(),
     };
     use ProductKey::*;
     let mut groups = vec![
@@ -360,7 +593,7 @@ fn person(rng: &mut Rng, i: usize, domain: &str, now: OffsetDateTime) -> Person 
             }
         }
         if groups.is_empty() && rng.chance(0.05) {
-            guest_of.push(ProductKey::Confluence);
+            guest_of.push(InstanceId::main(ProductKey::Confluence));
         }
         if rng.chance(0.02) {
             groups.push(group::JIRA_ADMINS);
@@ -375,18 +608,16 @@ fn person(rng: &mut Rng, i: usize, domain: &str, now: OffsetDateTime) -> Person 
         groups.sort_unstable();
         groups.dedup();
     }
-    let mut last_active = [None; 5];
+    let mut last_active = vec![None; ProductKey::ALL.len()];
     if account_type == AccountType::Atlassian && status != Status::Invited {
         for key in ProductKey::ALL {
-            let holds = groups.iter().any(|&g| granted_by(g, key)) || guest_of.contains(&key);
+            let holds = groups.iter().any(|&g| granted_by(g, key))
+                || guest_of.contains(&InstanceId::main(key));
             // Most holders were active in the last two years; some people
             // used a product they no longer hold.
             let p = if holds { 0.88 } else { 0.04 };
             if rng.chance(p) {
-                let u = rng.unit();
-                let seconds = (u * u * 730.0 * 86_400.0) as i64 + rng.below(86_400) as i64;
-                let at = now - Duration::seconds(seconds);
-                last_active[key.index()] = Some(at.replace_nanosecond(0).unwrap_or(at));
+                last_active[key.index()] = Some(recent(rng, now));
             }
         }
     }
@@ -575,7 +806,7 @@ mod tests {
         // The product is full: no seat for a newcomer.
         assert_eq!(
             org.add_to_group(outsider, default),
-            Err(crate::model::NoSeatLeft(jsm))
+            Err(crate::model::NoSeatLeft(InstanceId::main(jsm)))
         );
         // Freeing a seat makes room.
         let holder = org
@@ -606,6 +837,115 @@ mod tests {
             org.person(&org.people[p].account_id.clone()).unwrap().name,
             "New Person"
         );
+    }
+
+    #[test]
+    fn a_multi_site_org_keeps_the_main_site_as_it_is() {
+        for (seed, people) in [(0, 300), (11, 1_234)] {
+            let one = organisation(seed, people, NOW);
+            let many = multi_site_organisation(seed, people, NOW);
+            assert_eq!(many, multi_site_organisation(seed, people, NOW));
+            assert_eq!(many.people.len(), one.people.len());
+            assert_eq!(many.groups[..one.groups.len()], one.groups[..]);
+            assert_eq!((many.admin, many.user), (one.admin, one.user));
+            for key in ProductKey::ALL {
+                let (a, b) = (one.product(key), many.product(key));
+                assert_eq!(
+                    (&a.workspace_id, &a.ari, a.seats),
+                    (&b.workspace_id, &b.ari, b.seats)
+                );
+                assert_eq!(one.seats_used(key), many.seats_used(key), "{key:?}");
+                for (p, q) in one.people.iter().zip(&many.people) {
+                    assert_eq!(p.account_id, q.account_id);
+                    assert_eq!(one.access(p, key), many.access(q, key), "{key:?}");
+                    assert_eq!(p.last_active_in(key), q.last_active_in(key), "{key:?}");
+                }
+            }
+            assert_eq!(one.product(ProductKey::JiraSoftware).plan, "STANDARD");
+            assert_eq!(many.product(ProductKey::JiraSoftware).plan, "PREMIUM");
+        }
+    }
+
+    #[test]
+    fn the_extra_sites_have_their_own_instances_groups_and_seats() {
+        let org = multi_site_organisation(1, 3_000, NOW);
+        let names: Vec<(&str, bool)> = org
+            .sites
+            .iter()
+            .map(|s| (s.subdomain.as_str(), s.sandbox))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("acme1", false),
+                ("acme1-eu", false),
+                ("acme1-sandbox", true)
+            ]
+        );
+        let jira: Vec<InstanceId> = org.instances_of(ProductKey::JiraSoftware).collect();
+        assert_eq!(jira.len(), 3);
+        assert_eq!(jira[0], InstanceId::main(ProductKey::JiraSoftware));
+        assert_eq!(org.instances_of(ProductKey::Confluence).count(), 2);
+        let (main, eu, sandbox) = (jira[0], jira[1], jira[2]);
+        let cloud_id = |i: InstanceId| org.site_of(i).unwrap().cloud_id.clone();
+        for i in org.instances() {
+            let p = org.instance(i);
+            assert_eq!(org.instance_by_resource(&p.ari), Some(i));
+            assert_eq!(org.instance_by_resource(&p.workspace_id), Some(i));
+            assert!(org.seats_used_on(i) <= p.seats, "{i:?}");
+            assert!(org.holders_on(i).count() > 0, "{i:?}");
+            if let Some(site) = org.site_of(i) {
+                assert_eq!(
+                    p.ari,
+                    format!("ari:cloud:{}::site/{}", i.key(), site.cloud_id)
+                );
+                assert!(p.host_url.starts_with(&site.url()));
+                assert_eq!(p.sandbox, site.sandbox);
+                if !i.is_main() {
+                    let default = &org.groups[p.default_group];
+                    assert_eq!(
+                        default.name,
+                        format!("{}-users-{}", i.key(), site.subdomain)
+                    );
+                    assert_eq!(default.grants, [(i, Role::User)]);
+                }
+            }
+        }
+        assert_ne!(cloud_id(main), cloud_id(eu));
+        assert!(org.instance(sandbox).sandbox);
+        assert_eq!(org.instance(sandbox).plan, "PREMIUM");
+        // People on both sites, and on one only.
+        let holds = |p: &Person, i| org.access_on(p, i).is_some();
+        let count = |f: &dyn Fn(&Person) -> bool| org.people.iter().filter(|p| f(p)).count();
+        assert!(count(&|p| holds(p, main) && holds(p, eu)) > 0);
+        assert!(count(&|p| !holds(p, main) && holds(p, eu)) > 0);
+        assert!(count(&|p| holds(p, main) && !holds(p, eu)) > 0);
+        assert!(count(&|p| holds(p, sandbox)) > 0);
+        // A sandbox's seats are used but not billed.
+        assert!(org.seats_used_on(sandbox) > 0);
+        assert!(org.people.iter().all(|p| !org.is_billable_on(p, sandbox)));
+        // Last activity per instance: some holders never, some active.
+        for i in [eu, sandbox] {
+            let never = org
+                .holders_on(i)
+                .filter(|(p, _)| p.last_active_on(i).is_none())
+                .count();
+            let active = org
+                .holders_on(i)
+                .filter(|(p, _)| p.last_active_on(i).is_some())
+                .count();
+            assert!(never > 0 && active > 0, "{i:?}");
+        }
+        let eu_confluence = org.instances_of(ProductKey::Confluence).nth(1).unwrap();
+        assert!(
+            org.holders_on(eu_confluence)
+                .any(|(_, a)| a.role == Role::Guest)
+        );
+        // The organisation admin administers every Jira.
+        let admin = &org.people[org.admin];
+        for i in &jira {
+            assert_eq!(org.access_on(admin, *i).map(|a| a.role), Some(Role::Admin));
+        }
     }
 
     #[test]

@@ -45,6 +45,11 @@ struct Args {
     /// Share of connections dropped before the body (0 to 1).
     #[arg(long, default_value_t = 0.0)]
     resets: f64,
+    /// Add a second production site (`<site>-eu`: Jira Software and
+    /// Confluence) and a sandbox (`<site>-sandbox`: Jira Software), served
+    /// by the Admin API; Jira and Confluence still serve the main site.
+    #[arg(long)]
+    multi_site: bool,
     /// Leave `lastActiveTimestamp` out of the Admin API's user search, so
     /// that connectors fall back to v1 last-active-dates.
     #[arg(long)]
@@ -99,6 +104,7 @@ async fn main() {
             ..Behaviour::default()
         },
         first_port: Some(args.port),
+        multi_site: args.multi_site,
         ..SimOptions::default()
     };
     let sim = match Simulator::start(options).await {
@@ -132,6 +138,20 @@ async fn main() {
         "  user email / API token           {} / {}",
         c.user_email, c.user_api_token
     );
+    {
+        let org = sim.org();
+        if org.sites.len() > 1 {
+            println!("Other sites (Admin API only)");
+        }
+        for site in org.sites.iter().skip(1) {
+            let name = if site.sandbox {
+                format!("{} (sandbox)", site.subdomain)
+            } else {
+                site.subdomain.clone()
+            };
+            println!("  {name:<33}cloud id {}", site.cloud_id);
+        }
+    }
     println!("Trello                             {}", urls.trello);
     println!(
         "  key / token                      {} / {}",

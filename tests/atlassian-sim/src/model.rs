@@ -1,6 +1,37 @@
-//! The organisation the simulator serves: people, groups, products and
-//! seats, as one source of truth. Every API answers from it, provisioning
-//! changes it, and tests compare what connectors report with it.
+//! The organisation the simulator serves: people, groups, sites, product
+//! instances and seats, as one source of truth. Every API answers from it,
+//! provisioning changes it, and tests compare what connectors report with
+//! it.
+//!
+//! # Product instances
+//!
+//! What people hold is a seat of a *product instance* ([`Product`],
+//! named by an [`InstanceId`]): a product on one site (Jira and
+//! Confluence), or the organisation's one Trello workspace or Bitbucket
+//! workspace. Groups grant roles on instances, guests are guests of an
+//! instance, last activity and seats are counted per instance.
+//!
+//! [`Org::products`] starts with the *main instances*, one per product in
+//! [`ProductKey::ALL`] order, on the main site ([`Org::site`],
+//! [`Org::cloud_id`]); a multi-site organisation
+//! ([`crate::generate::multi_site_organisation`]) appends the instances of
+//! its other sites. The ProductKey-level ground truth ([`Org::product`],
+//! [`Org::access`], [`Org::is_billable`], [`Org::holders`],
+//! [`Org::seats_used`], [`Org::granting_groups`],
+//! [`Person::last_active_in`]) means the product's main instance, so for
+//! a single-site organisation it means the product. The per-instance
+//! ground truth has the same names ending in `_on` ([`Org::access_on`],
+//! [`Org::is_billable_on`], [`Org::holders_on`], [`Org::seats_used_on`],
+//! [`Org::granting_groups_on`], [`Person::last_active_on`]); instances are
+//! found with [`Org::instances`], [`Org::instances_of`] and
+//! [`Org::instance_by_resource`].
+//!
+//! A sandbox ([`Product::sandbox`]) has seats of its own, which count as
+//! used ([`Org::seats_used_on`]) and are refused when full, but are not
+//! billable: Atlassian includes sandboxes in the plan of the production
+//! instance they copy and does not charge for their users (the simulator's
+//! reading of Atlassian's sandbox documentation; how the Admin API's
+//! `usage` counts a sandbox's users is unverified).
 
 use std::collections::{BTreeSet, HashMap};
 use time::{Date, OffsetDateTime};
@@ -21,7 +52,8 @@ pub enum ProductKey {
 }
 
 impl ProductKey {
-    /// Every product, in a fixed order (the order of `Person::last_active`).
+    /// Every product, in a fixed order: the order of the main instances in
+    /// [`Org::products`].
     pub const ALL: [ProductKey; 5] = [
         ProductKey::JiraSoftware,
         ProductKey::JiraServiceManagement,
@@ -66,9 +98,49 @@ impl ProductKey {
         }
     }
 
-    /// Position in [`ProductKey::ALL`].
+    /// Position in [`ProductKey::ALL`], which is also the position of the
+    /// product's main instance in [`Org::products`].
     pub fn index(self) -> usize {
         self as usize
+    }
+}
+
+/// A product instance of an organisation: its position in
+/// [`Org::products`], with the product it is an instance of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InstanceId {
+    index: usize,
+    product: ProductKey,
+}
+
+impl InstanceId {
+    /// The main instance of `product`: the one on the main site (for Trello
+    /// and Bitbucket, the only one). Every organisation has it.
+    pub fn main(product: ProductKey) -> InstanceId {
+        InstanceId {
+            index: product.index(),
+            product,
+        }
+    }
+
+    /// The product this is an instance of.
+    pub fn product(self) -> ProductKey {
+        self.product
+    }
+
+    /// The product's canonical key (`jira-software`).
+    pub fn key(self) -> &'static str {
+        self.product.key()
+    }
+
+    /// Position in [`Org::products`].
+    pub fn index(self) -> usize {
+        self.index
+    }
+
+    /// Whether this is its product's main instance.
+    pub fn is_main(self) -> bool {
+        self.index == self.product.index()
     }
 }
 
@@ -152,11 +224,13 @@ pub struct Person {
     pub added: Date,
     /// Groups, as indexes into [`Org::groups`], sorted.
     pub groups: Vec<usize>,
-    /// Products the person is a guest of (no group grants them).
-    pub guest_of: Vec<ProductKey>,
-    /// Last activity per product, in [`ProductKey::ALL`] order; none for
-    /// never.
-    pub last_active: [Option<OffsetDateTime>; 5],
+    /// Instances the person is a guest of (no group grants them).
+    pub guest_of: Vec<InstanceId>,
+    /// Last activity per instance, by position in [`Org::products`] (so
+    /// the main instances first, in [`ProductKey::ALL`] order); none for
+    /// never. Instances past its end saw no activity. Read it with
+    /// [`Person::last_active_on`].
+    pub last_active: Vec<Option<OffsetDateTime>>,
     /// Id in the SCIM directory, for people synced from the identity
     /// provider.
     pub scim_id: Option<String>,
@@ -169,9 +243,23 @@ pub struct Person {
 }
 
 impl Person {
-    /// Last activity in `product`.
+    /// Last activity in `product`'s main instance.
     pub fn last_active_in(&self, product: ProductKey) -> Option<OffsetDateTime> {
-        self.last_active[product.index()]
+        self.last_active_on(InstanceId::main(product))
+    }
+
+    /// Last activity on `instance`.
+    pub fn last_active_on(&self, instance: InstanceId) -> Option<OffsetDateTime> {
+        self.last_active.get(instance.index()).copied().flatten()
+    }
+
+    /// Sets the last activity on `instance`.
+    pub(crate) fn set_last_active(&mut self, instance: InstanceId, at: Option<OffsetDateTime>) {
+        let i = instance.index();
+        if self.last_active.len() <= i {
+            self.last_active.resize(i + 1, None);
+        }
+        self.last_active[i] = at;
     }
 
     /// Whether the person can sign in (active, or invited and able to
@@ -190,8 +278,28 @@ pub struct Group {
     pub name: String,
     /// What the group is for.
     pub description: String,
-    /// Products membership grants, with the role.
-    pub grants: Vec<(ProductKey, Role)>,
+    /// The instances membership grants a role on, with the role.
+    pub grants: Vec<(InstanceId, Role)>,
+}
+
+/// A site, `<subdomain>.atlassian.net`: where Jira and Confluence
+/// instances live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    /// The subdomain (`acme` for acme.atlassian.net).
+    pub subdomain: String,
+    /// The site's cloud id (a UUID).
+    pub cloud_id: String,
+    /// Whether the site is a sandbox (a copy of a production site that
+    /// Atlassian makes for Premium and Enterprise plans).
+    pub sandbox: bool,
+}
+
+impl Site {
+    /// `https://<subdomain>.atlassian.net`.
+    pub fn url(&self) -> String {
+        format!("https://{}.atlassian.net", self.subdomain)
+    }
 }
 
 /// A product instance (a workspace in Admin API terms) with its seats.
@@ -201,11 +309,28 @@ pub struct Product {
     pub key: ProductKey,
     /// Workspace id in the Admin API.
     pub workspace_id: String,
-    /// Seats bought.
+    /// The resource id the Admin API names the instance by:
+    /// `ari:cloud:<key>::site/<cloudId>` for Jira and Confluence; Trello
+    /// and Bitbucket carry the main site's cloud id the same way (the
+    /// simulator's choice: their real resource ids are unverified).
+    pub ari: String,
+    /// The workspace's name: the site's subdomain for Jira and
+    /// Confluence, the Trello workspace name, the Bitbucket workspace slug.
+    pub name: String,
+    /// Where the instance is used: `https://<subdomain>.atlassian.net`
+    /// (Confluence under `/wiki`), `https://trello.com/w/<name>`,
+    /// `https://bitbucket.org/<workspace>`.
+    pub host_url: String,
+    /// The site the instance lives on (index into [`Org::sites`]): for
+    /// Jira and Confluence; none for Trello and Bitbucket.
+    pub site: Option<usize>,
+    /// Whether the instance is a sandbox (on a sandbox site).
+    pub sandbox: bool,
+    /// Seats bought (for a sandbox, the seats it has).
     pub seats: u32,
     /// Plan (`STANDARD`, `PREMIUM`, ...).
     pub plan: &'static str,
-    /// The group that grants the product by default (index into
+    /// The group that grants the instance by default (index into
     /// [`Org::groups`]).
     pub default_group: usize,
 }
@@ -229,10 +354,14 @@ pub struct Org {
     pub name: String,
     /// The verified (claimed) domain.
     pub domain: String,
-    /// The site subdomain (`acme` for acme.atlassian.net).
+    /// The main site's subdomain (`acme` for acme.atlassian.net), the
+    /// site the simulator's site listener serves.
     pub site: String,
-    /// The site's cloud id.
+    /// The main site's cloud id.
     pub cloud_id: String,
+    /// Every site, the main site first (the same as [`Org::site`] and
+    /// [`Org::cloud_id`]).
+    pub sites: Vec<Site>,
     /// The directory id (also the SCIM directory id).
     pub directory_id: String,
     /// The Trello workspace (organization) id.
@@ -249,7 +378,8 @@ pub struct Org {
     pub people: Vec<Person>,
     /// Every group.
     pub groups: Vec<Group>,
-    /// Every product instance, in [`ProductKey::ALL`] order.
+    /// Every product instance: the main instances first, in
+    /// [`ProductKey::ALL`] order, then those of the other sites.
     pub products: Vec<Product>,
     /// The moment the organisation was generated; last-active times lie
     /// in the two years before it.
@@ -306,12 +436,18 @@ impl Org {
             .enumerate()
             .map(|(i, p)| (p.account_id.clone(), i))
             .collect();
+        let main_site = Site {
+            subdomain: ids.site.clone(),
+            cloud_id: ids.cloud_id.clone(),
+            sandbox: false,
+        };
         Org {
             id: ids.id,
             name: ids.name,
             domain: ids.domain,
             site: ids.site,
             cloud_id: ids.cloud_id,
+            sites: vec![main_site],
             directory_id: ids.directory_id,
             trello_workspace_id: ids.trello_workspace_id,
             trello_workspace_name: ids.trello_workspace_name,
@@ -368,6 +504,12 @@ impl Org {
         })
     }
 
+    /// Adds a group; returns its index in [`Org::groups`].
+    pub(crate) fn push_group(&mut self, group: Group) -> usize {
+        self.groups.push(group);
+        self.groups.len() - 1
+    }
+
     /// Adds a person (an invitation) and indexes them.
     pub fn push_person(&mut self, person: Person) -> usize {
         let i = self.people.len();
@@ -386,30 +528,73 @@ impl Org {
         self.groups.iter().position(|g| g.name == name)
     }
 
-    /// The product instance.
+    /// The main instance of `key`.
     pub fn product(&self, key: ProductKey) -> &Product {
         &self.products[key.index()]
     }
 
-    /// Indexes of the groups that grant `product`, default group first.
+    /// The instance `id` names.
+    pub fn instance(&self, id: InstanceId) -> &Product {
+        &self.products[id.index()]
+    }
+
+    /// Every instance, in [`Org::products`] order.
+    pub fn instances(&self) -> impl Iterator<Item = InstanceId> + '_ {
+        self.products
+            .iter()
+            .enumerate()
+            .map(|(index, p)| InstanceId {
+                index,
+                product: p.key,
+            })
+    }
+
+    /// The instances of `product`, the main instance first.
+    pub fn instances_of(&self, product: ProductKey) -> impl Iterator<Item = InstanceId> + '_ {
+        self.instances().filter(move |i| i.product == product)
+    }
+
+    /// The instance a resource id names: its ARI or its workspace id.
+    pub fn instance_by_resource(&self, resource: &str) -> Option<InstanceId> {
+        self.instances().find(|&i| {
+            let p = self.instance(i);
+            p.ari == resource || p.workspace_id == resource
+        })
+    }
+
+    /// The site `instance` lives on, for Jira and Confluence.
+    pub fn site_of(&self, instance: InstanceId) -> Option<&Site> {
+        self.instance(instance).site.map(|s| &self.sites[s])
+    }
+
+    /// Indexes of the groups that grant `product`'s main instance, default
+    /// group first.
     pub fn granting_groups(&self, product: ProductKey) -> Vec<usize> {
-        let default = self.product(product).default_group;
+        self.granting_groups_on(InstanceId::main(product))
+    }
+
+    /// Indexes of the groups that grant `instance`, default group first.
+    pub fn granting_groups_on(&self, instance: InstanceId) -> Vec<usize> {
+        let default = self.instance(instance).default_group;
         let mut groups = vec![default];
-        groups.extend(
-            (0..self.groups.len()).filter(|&g| {
-                g != default && self.groups[g].grants.iter().any(|(p, _)| *p == product)
-            }),
-        );
+        groups.extend((0..self.groups.len()).filter(|&g| {
+            g != default && self.groups[g].grants.iter().any(|(i, _)| *i == instance)
+        }));
         groups
     }
 
-    /// How `person` holds `product`, if at all: the strongest role any of
-    /// their groups grants, else guest access.
+    /// How `person` holds `product`'s main instance, if at all.
     pub fn access(&self, person: &Person, product: ProductKey) -> Option<Access> {
+        self.access_on(person, InstanceId::main(product))
+    }
+
+    /// How `person` holds `instance`, if at all: the strongest role any of
+    /// their groups grants on it, else guest access.
+    pub fn access_on(&self, person: &Person, instance: InstanceId) -> Option<Access> {
         let mut best: Option<Access> = None;
         for &g in &person.groups {
-            for &(p, role) in &self.groups[g].grants {
-                if p == product && best.is_none_or(|b| role > b.role) {
+            for &(i, role) in &self.groups[g].grants {
+                if i == instance && best.is_none_or(|b| role > b.role) {
                     best = Some(Access {
                         role,
                         via_group: Some(g),
@@ -418,49 +603,87 @@ impl Org {
             }
         }
         best.or_else(|| {
-            person.guest_of.contains(&product).then_some(Access {
+            person.guest_of.contains(&instance).then_some(Access {
                 role: Role::Guest,
                 via_group: None,
             })
         })
     }
 
-    /// Whether `person` holds a paid seat of `product`: a person (not an
+    /// Whether `person` takes one of `instance`'s seats: a person (not an
     /// app or customer) who can sign in, with a role other than guest.
-    pub fn is_billable(&self, person: &Person, product: ProductKey) -> bool {
+    pub fn holds_seat_on(&self, person: &Person, instance: InstanceId) -> bool {
         person.account_type == AccountType::Atlassian
             && person.is_enabled()
             && self
-                .access(person, product)
+                .access_on(person, instance)
                 .is_some_and(|a| a.role != Role::Guest)
     }
 
-    /// Seats of `product` in use.
+    /// Whether `person` holds a paid seat of `product`'s main instance.
+    pub fn is_billable(&self, person: &Person, product: ProductKey) -> bool {
+        self.is_billable_on(person, InstanceId::main(product))
+    }
+
+    /// Whether `person` holds a paid seat of `instance`: takes one of its
+    /// seats, and the instance is not a sandbox.
+    pub fn is_billable_on(&self, person: &Person, instance: InstanceId) -> bool {
+        !self.instance(instance).sandbox && self.holds_seat_on(person, instance)
+    }
+
+    /// Seats of `product`'s main instance in use.
     pub fn seats_used(&self, product: ProductKey) -> u32 {
+        self.seats_used_on(InstanceId::main(product))
+    }
+
+    /// Seats of `instance` in use ([`Org::holds_seat_on`]).
+    pub fn seats_used_on(&self, instance: InstanceId) -> u32 {
         self.people
             .iter()
-            .filter(|p| self.is_billable(p, product))
+            .filter(|p| self.holds_seat_on(p, instance))
             .count() as u32
     }
 
-    /// Everyone who holds `product`, billable or not, with how.
+    /// Everyone who holds `product`'s main instance, billable or not, with
+    /// how.
     pub fn holders(&self, product: ProductKey) -> impl Iterator<Item = (&Person, Access)> {
+        self.holders_on(InstanceId::main(product))
+    }
+
+    /// Everyone who holds `instance`, billable or not, with how.
+    pub fn holders_on(&self, instance: InstanceId) -> impl Iterator<Item = (&Person, Access)> {
         self.people
             .iter()
-            .filter_map(move |p| self.access(p, product).map(|a| (p, a)))
+            .filter_map(move |p| self.access_on(p, instance).map(|a| (p, a)))
+    }
+
+    /// Adds a site; returns its index in [`Org::sites`].
+    pub(crate) fn push_site(&mut self, site: Site) -> usize {
+        self.sites.push(site);
+        self.sites.len() - 1
+    }
+
+    /// Adds an instance; returns its id.
+    pub(crate) fn push_instance(&mut self, product: Product) -> InstanceId {
+        let id = InstanceId {
+            index: self.products.len(),
+            product: product.key,
+        };
+        self.products.push(product);
+        id
     }
 }
 
-/// A group change refused because a product it grants has no seat left.
+/// A group change refused because an instance it grants has no seat left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NoSeatLeft(pub ProductKey);
+pub struct NoSeatLeft(pub InstanceId);
 
 impl std::fmt::Display for NoSeatLeft {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
             "{} has no seat left: all {} licences are assigned",
-            self.0.name(),
+            self.0.product().name(),
             self.0.key()
         )
     }
@@ -469,8 +692,26 @@ impl std::fmt::Display for NoSeatLeft {
 /// Provisioning: the changes every API makes to the one organisation, so
 /// that a change made through one API shows in all of them.
 impl Org {
+    /// Whether `after` (person `p` changed) would take a seat of an
+    /// instance among `instances` that has none left.
+    fn check_seats(
+        &self,
+        p: usize,
+        after: &Person,
+        instances: impl IntoIterator<Item = InstanceId>,
+    ) -> Result<(), NoSeatLeft> {
+        for instance in instances {
+            let newly_seated = !self.holds_seat_on(&self.people[p], instance)
+                && self.holds_seat_on(after, instance);
+            if newly_seated && self.seats_used_on(instance) >= self.instance(instance).seats {
+                return Err(NoSeatLeft(instance));
+            }
+        }
+        Ok(())
+    }
+
     /// Adds person `p` to group `g`. `Ok(false)` when already a member.
-    /// Refused when the group would give a paid seat of a full product.
+    /// Refused when the group would give a seat of a full instance.
     pub fn add_to_group(&mut self, p: usize, g: usize) -> Result<bool, NoSeatLeft> {
         if self.people[p].groups.contains(&g) {
             return Ok(false);
@@ -478,13 +719,7 @@ impl Org {
         let mut after = self.people[p].clone();
         after.groups.push(g);
         after.groups.sort_unstable();
-        for &(product, _) in &self.groups[g].grants {
-            let newly_billable =
-                !self.is_billable(&self.people[p], product) && self.is_billable(&after, product);
-            if newly_billable && self.seats_used(product) >= self.product(product).seats {
-                return Err(NoSeatLeft(product));
-            }
-        }
+        self.check_seats(p, &after, self.groups[g].grants.iter().map(|&(i, _)| i))?;
         self.people[p] = after;
         Ok(true)
     }
@@ -506,13 +741,7 @@ impl Org {
         }
         let mut after = self.people[p].clone();
         after.status = status;
-        for product in ProductKey::ALL {
-            let newly_billable =
-                !self.is_billable(&self.people[p], product) && self.is_billable(&after, product);
-            if newly_billable && self.seats_used(product) >= self.product(product).seats {
-                return Err(NoSeatLeft(product));
-            }
-        }
+        self.check_seats(p, &after, self.instances())?;
         self.people[p].status = status;
         Ok(true)
     }
@@ -528,14 +757,26 @@ impl Org {
     }
 
     /// Invites `email` (a new person, status invited) with the default
-    /// groups of `products`; returns the new person's index. An email
-    /// already in the organisation gets the missing groups instead, and is
-    /// back in the directory if it had been removed.
+    /// groups of the main instances of `products`; returns the new
+    /// person's index. An email already in the organisation gets the
+    /// missing groups instead, and is back in the directory if it had been
+    /// removed.
     pub fn invite(
         &mut self,
         email: &str,
         name: Option<&str>,
         products: &[ProductKey],
+    ) -> Result<usize, NoSeatLeft> {
+        let instances: Vec<InstanceId> = products.iter().map(|&k| InstanceId::main(k)).collect();
+        self.invite_on(email, name, &instances)
+    }
+
+    /// [`Org::invite`] with the default groups of `instances`.
+    pub fn invite_on(
+        &mut self,
+        email: &str,
+        name: Option<&str>,
+        instances: &[InstanceId],
     ) -> Result<usize, NoSeatLeft> {
         let existing = self.people.iter().position(|x| {
             x.email
@@ -562,7 +803,7 @@ impl Org {
                     added: self.now.date(),
                     groups: Vec::new(),
                     guest_of: Vec::new(),
-                    last_active: [None; 5],
+                    last_active: Vec::new(),
                     scim_id: None,
                     trello_id: rng.hex(24),
                     bitbucket_uuid: format!("{{{}}}", rng.uuid()),
@@ -571,10 +812,10 @@ impl Org {
                 self.push_person(person)
             }
         };
-        for &product in products {
-            let g = self.product(product).default_group;
+        for &instance in instances {
+            let g = self.instance(instance).default_group;
             let holds = self
-                .access(&self.people[p], product)
+                .access_on(&self.people[p], instance)
                 .is_some_and(|a| a.role != Role::Guest);
             if !holds {
                 self.add_to_group(p, g)?;

@@ -81,6 +81,14 @@ pub struct SimOptions {
     /// First of four consecutive ports (admin, site, Trello, Bitbucket);
     /// default: any free ports.
     pub first_port: Option<u16>,
+    /// Give the organisation a second production site (`<site>-eu`, with
+    /// Jira Software and Confluence) and a sandbox (`<site>-sandbox`,
+    /// with Jira Software) besides the main site
+    /// ([`generate::multi_site_organisation`]); default: one site. The
+    /// Admin API serves every site's instances; the site listener serves
+    /// the main site only, and the main site's people, groups, seats and
+    /// activity are the single-site organisation's.
+    pub multi_site: bool,
 }
 
 impl Default for SimOptions {
@@ -92,6 +100,7 @@ impl Default for SimOptions {
             now: None,
             address: IpAddr::V4(Ipv4Addr::LOCALHOST),
             first_port: None,
+            multi_site: false,
         }
     }
 }
@@ -306,7 +315,11 @@ impl Simulator {
             .unwrap_or_else(OffsetDateTime::now_utc)
             .replace_nanosecond(0)
             .unwrap_or_else(|_| OffsetDateTime::now_utc());
-        let org = generate::organisation(options.seed, options.people, now);
+        let org = if options.multi_site {
+            generate::multi_site_organisation(options.seed, options.people, now)
+        } else {
+            generate::organisation(options.seed, options.people, now)
+        };
         let credentials = Credentials::new(options.seed, &org);
         let mut listeners = Vec::new();
         for (i, _) in Upstream::ALL.iter().enumerate() {

@@ -15,6 +15,16 @@
 //! `atlassian` only (the v2 `accountType` enumeration has no other value;
 //! apps and portal customers are not directory members) that have not
 //! been removed from the directory ([`crate::model::Org::removed`]).
+//!
+//! Product instances: this API serves every instance of the organisation
+//! ([`crate::model::Org::products`]), those of every site and sandbox. A
+//! workspace, a `productAccess` entry, a last-active date and a role
+//! assignment each name one instance by its ARI
+//! ([`crate::model::Product::ari`]); `resourceIds` and `permissionRules`
+//! take an instance's ARI or its workspace id. The main site's instances
+//! report the simulator's site listener as `hostUrl` (Confluence under
+//! `/wiki`); the other sites have no listener, and report their
+//! `https://<subdomain>.atlassian.net` address.
 
 mod directory;
 mod lifecycle;
@@ -23,7 +33,7 @@ mod users;
 pub(super) mod wire;
 mod workspaces;
 
-use crate::model::{NoSeatLeft, Org, Person, ProductKey, Status};
+use crate::model::{InstanceId, NoSeatLeft, Org, Person, ProductKey, Status};
 use crate::respond;
 use crate::server::Shared;
 use axum::Router;
@@ -209,29 +219,28 @@ fn message(text: String) -> respond::Reply {
     respond::ok(&wire::Message { message: text })
 }
 
-/// The ARI of a product's instance: `ari:cloud:<key>::site/<cloudId>`.
-fn resource_ari(org: &Org, product: ProductKey) -> String {
-    format!("ari:cloud:{}::site/{}", product.key(), org.cloud_id)
-}
-
-/// The product a resource id stands for: its ARI or its workspace id.
-fn product_of_resource(org: &Org, resource: &str) -> Option<ProductKey> {
-    ProductKey::ALL.into_iter().find(|&p| {
-        resource == org.product(p).workspace_id
-            || resource
-                .strip_prefix("ari:cloud:")
-                .and_then(|r| r.split_once("::site/"))
-                .is_some_and(|(key, site)| key == p.key() && site == org.cloud_id)
+/// The instance a resource id names (its ARI or its workspace id), or
+/// `400 ADMIN-400-4`.
+fn instance_of_resource(org: &Org, resource: &str) -> Result<InstanceId, Response> {
+    org.instance_by_resource(resource).ok_or_else(|| {
+        respond::admin_error(
+            400,
+            "ADMIN-400-4",
+            "Invalid resource",
+            &format!("{resource} is not a resource of this organization"),
+        )
     })
 }
 
-/// Where a product is used, as the Admin API reports it.
-fn host_url(shared: &Shared, org: &Org, product: ProductKey) -> String {
-    match product {
-        ProductKey::JiraSoftware | ProductKey::JiraServiceManagement => shared.urls.site.clone(),
-        ProductKey::Confluence => format!("{}/wiki", shared.urls.site),
-        ProductKey::Trello => format!("https://trello.com/w/{}", org.trello_workspace_name),
-        ProductKey::Bitbucket => format!("https://bitbucket.org/{}", org.bitbucket_workspace),
+/// Where an instance is used, as the Admin API reports it: the site
+/// listener for the main site's instances (Confluence under `/wiki`), the
+/// instance's own address otherwise (see the module documentation).
+fn host_url(shared: &Shared, org: &Org, instance: InstanceId) -> String {
+    let product = org.instance(instance);
+    match (product.site, product.key) {
+        (Some(0), ProductKey::Confluence) => format!("{}/wiki", shared.urls.site),
+        (Some(0), _) => shared.urls.site.clone(),
+        _ => product.host_url.clone(),
     }
 }
 

@@ -22,7 +22,7 @@
 //! - Adding a group's member again is 409, removing a non-member 404, and
 //!   a group change needing a seat when none is left 403.
 
-use crate::model::{AccountType, Org, Person, ProductKey, Role, Status};
+use crate::model::{AccountType, InstanceId, Org, Person, ProductKey, Role, Status};
 use crate::respond::{self, Reply};
 use crate::server::Shared;
 use axum::Router;
@@ -111,7 +111,11 @@ fn find_user(org: &Org, id: &str) -> Result<usize, Response> {
 fn granting(org: &Org) -> Vec<bool> {
     org.groups
         .iter()
-        .map(|g| g.grants.iter().any(|(p, _)| *p == ProductKey::Bitbucket))
+        .map(|g| {
+            g.grants
+                .iter()
+                .any(|(i, _)| *i == InstanceId::main(ProductKey::Bitbucket))
+        })
         .collect()
 }
 
@@ -119,7 +123,9 @@ fn granting(org: &Org) -> Vec<bool> {
 fn is_member(person: &Person, granting: &[bool]) -> bool {
     person.account_type == AccountType::Atlassian
         && (person.groups.iter().any(|&g| granting[g])
-            || person.guest_of.contains(&ProductKey::Bitbucket))
+            || person
+                .guest_of
+                .contains(&InstanceId::main(ProductKey::Bitbucket)))
 }
 
 /// A member's workspace permission.
@@ -749,7 +755,7 @@ async fn groups(
             permission: group
                 .grants
                 .iter()
-                .any(|(p, _)| *p == ProductKey::Bitbucket)
+                .any(|(i, _)| *i == InstanceId::main(ProductKey::Bitbucket))
                 .then_some("write"),
             auto_add: false,
             email_forwarding_disabled: false,

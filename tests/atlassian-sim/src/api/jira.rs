@@ -126,14 +126,19 @@ fn account(org: &crate::model::Org, params: &Params) -> Result<usize, Response> 
     })
 }
 
-/// Jira's 400 when a product has no licence left.
-fn licence_exceeded(org: &crate::model::Org, product: crate::model::ProductKey) -> Response {
+/// Jira's 400 when an instance has no licence left; another site's
+/// instance is named with its site.
+fn licence_exceeded(org: &crate::model::Org, instance: crate::model::InstanceId) -> Response {
+    let product = instance.product().name();
+    let name = match org.site_of(instance).filter(|_| !instance.is_main()) {
+        Some(site) => format!("{product} on {}", site.subdomain),
+        None => product.to_owned(),
+    };
     respond::jira_error(
         400,
         &format!(
-            "The number of licensed users for {} has been exceeded: all {} seats are in use.",
-            product.name(),
-            org.product(product).seats
+            "The number of licensed users for {name} has been exceeded: all {} seats are in use.",
+            org.instance(instance).seats
         ),
     )
 }

@@ -1,8 +1,16 @@
 //! What Jira and Confluence share on the site host: who is calling (Basic
 //! `email:token`), what they may do, query parameters, paging windows,
 //! group membership changes and the profile details both APIs show.
+//!
+//! The site host serves the organisation's main site only
+//! ([`crate::model::Org::site`]): application roles, seats, licences,
+//! group access types and who can use Jira or Confluence are those of the
+//! main site's instances ([`crate::model::InstanceId::main`]). Groups are
+//! the organisation's, so every group is listed and can be joined, those
+//! granting another site's instances included; joining one changes access
+//! on that site, which the Admin API shows.
 
-use crate::model::{AccountType, Org, Person, ProductKey, Role};
+use crate::model::{AccountType, InstanceId, Org, Person, ProductKey, Role};
 use crate::server::Shared;
 use serde::Deserialize;
 use std::fmt;
@@ -116,12 +124,16 @@ pub fn can_use(org: &Org, person: &Person, product: ProductKey) -> bool {
     person.is_enabled() && org.access(person, product).is_some()
 }
 
-/// Whether group `g` grants any Jira product.
+/// Whether group `g` grants a Jira product on this site: a role on one of
+/// the main site's Jira instances.
 pub fn grants_jira(org: &Org, g: usize) -> bool {
-    org.groups[g]
-        .grants
-        .iter()
-        .any(|(p, _)| JIRA_PRODUCTS.contains(p))
+    org.groups[g].grants.iter().any(|(i, _)| is_jira_here(*i))
+}
+
+/// Whether `instance` is one of the Jira instances of this site (the main
+/// site).
+pub fn is_jira_here(instance: InstanceId) -> bool {
+    instance.is_main() && JIRA_PRODUCTS.contains(&instance.product())
 }
 
 /// Adds person `p` to group `g` (`Ok(false)` when already a member). A

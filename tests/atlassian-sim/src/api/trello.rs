@@ -32,7 +32,7 @@
 //!   of licences is 403 `not enough licenses`.
 
 use crate::auth::Credentials;
-use crate::model::{AccountType, Org, Person, ProductKey, Role, Status};
+use crate::model::{AccountType, InstanceId, Org, Person, ProductKey, Role, Status};
 use crate::respond::{self, Reply};
 use crate::server::Shared;
 use axum::Router;
@@ -816,7 +816,9 @@ fn unlicense(org: &mut Org, p: usize) {
     for g in org.granting_groups(ProductKey::Trello) {
         org.remove_from_group(p, g);
     }
-    org.people[p].guest_of.retain(|&k| k != ProductKey::Trello);
+    org.people[p]
+        .guest_of
+        .retain(|&i| i != InstanceId::main(ProductKey::Trello));
 }
 
 /// Records person `p`'s workspace role.

@@ -21,6 +21,20 @@ pub async fn sim(people: usize) -> Simulator {
     .expect("the simulator starts")
 }
 
+/// A multi-site simulator ([`SimOptions::multi_site`]) with `people`
+/// accounts, the seed and clock of [`sim`].
+pub async fn multi_site_sim(people: usize) -> Simulator {
+    Simulator::start(SimOptions {
+        seed: 11,
+        people,
+        now: Some(datetime!(2026-11-24 12:00 UTC)),
+        multi_site: true,
+        ..SimOptions::default()
+    })
+    .await
+    .expect("the simulator starts")
+}
+
 /// A plain HTTP client for the tests.
 pub fn client() -> reqwest::Client {
     // One process-wide TLS provider; a second install is a harmless no-op.

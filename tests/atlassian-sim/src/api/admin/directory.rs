@@ -14,7 +14,7 @@ use super::users::role_id;
 use super::wire::{self, CursorLinks};
 use super::{
     authorise, check_directory, cursor_page, invalid_body, invalid_cursor, member, message,
-    no_seat_left, resource_ari,
+    no_seat_left,
 };
 use crate::model::Org;
 use crate::respond::{self, Reply};
@@ -145,9 +145,8 @@ struct GroupRoleAssignment {
 }
 
 /// `GET /admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/role-assignments?cursor&limit`:
-/// one entry per product role the group grants, in the order of its
-/// grants, each a `DIRECT` assignment of the role on the product's
-/// instance. Shaped like the user role-assignments answer (see the module
+/// one entry per role the group grants, in the order of its grants, each
+/// a `DIRECT` assignment of the role on one instance (of any site). Shaped like the user role-assignments answer (see the module
 /// documentation).
 pub(super) async fn role_assignments(
     State(shared): State<Arc<Shared>>,
@@ -166,11 +165,11 @@ pub(super) async fn role_assignments(
             .items
             .iter()
             .map(|&i| {
-                let (product, role) = grants[i];
+                let (instance, role) = grants[i];
                 let role = role_id(role);
                 GroupRole {
-                    resource_id: resource_ari(&org, product),
-                    resource_owner: product.key(),
+                    resource_id: org.instance(instance).ari.clone(),
+                    resource_owner: instance.key(),
                     roles: [role],
                     role_assignments: [GroupRoleAssignment {
                         role,

@@ -10,10 +10,10 @@
 
 use super::wire;
 use super::{
-    authorise, check_directory, in_directory, invalid_body, member, message, no_seat_left,
-    product_of_resource,
+    authorise, check_directory, in_directory, instance_of_resource, invalid_body, member, message,
+    no_seat_left,
 };
-use crate::model::{Org, ProductKey, Status};
+use crate::model::{InstanceId, Org, Status};
 use crate::respond::{self, Reply};
 use crate::server::Shared;
 use axum::body::Bytes;
@@ -143,9 +143,10 @@ struct Invitation {
     additional_groups: Vec<String>,
 }
 
-/// A product to grant: a resource (the instance ARI or the workspace id)
-/// and a role. The simulator grants `atlassian/user` (and
-/// `atlassian/viewer`, as a user) through the product's default group.
+/// An instance to grant: a resource (the ARI or the workspace id of any
+/// instance, on any site) and a role. The simulator grants
+/// `atlassian/user` (and `atlassian/viewer`, as a user) through the
+/// instance's default group.
 #[derive(Debug, Deserialize)]
 struct PermissionRule {
     resource: String,
@@ -165,7 +166,7 @@ struct InviteAnswer<'a> {
 }
 
 /// What an invitation grants, checked before anything changes.
-fn plan(org: &Org, invitation: &Invitation) -> Result<(Vec<ProductKey>, Vec<usize>), Response> {
+fn plan(org: &Org, invitation: &Invitation) -> Result<(Vec<InstanceId>, Vec<usize>), Response> {
     if invitation.emails.is_empty() {
         return Err(invalid_body("emails must name at least one address"));
     }
@@ -175,7 +176,7 @@ fn plan(org: &Org, invitation: &Invitation) -> Result<(Vec<ProductKey>, Vec<usiz
     }) {
         return Err(invalid_body(&format!("{bad:?} is not an email address")));
     }
-    let mut products = Vec::new();
+    let mut instances = Vec::new();
     for rule in &invitation.permission_rules {
         if !matches!(rule.role.as_str(), "atlassian/user" | "atlassian/viewer") {
             return Err(invalid_body(&format!(
@@ -183,15 +184,7 @@ fn plan(org: &Org, invitation: &Invitation) -> Result<(Vec<ProductKey>, Vec<usiz
                 rule.role
             )));
         }
-        let product = product_of_resource(org, &rule.resource).ok_or_else(|| {
-            respond::admin_error(
-                400,
-                "ADMIN-400-4",
-                "Invalid resource",
-                &format!("{} is not a resource of this organization", rule.resource),
-            )
-        })?;
-        products.push(product);
+        instances.push(instance_of_resource(org, &rule.resource)?);
     }
     let mut groups = Vec::new();
     for id in &invitation.additional_groups {
@@ -204,7 +197,7 @@ fn plan(org: &Org, invitation: &Invitation) -> Result<(Vec<ProductKey>, Vec<usiz
             )
         })?);
     }
-    Ok((products, groups))
+    Ok((instances, groups))
 }
 
 /// `POST /admin/v2/orgs/{orgId}/users/invite`: each email becomes an
@@ -220,10 +213,12 @@ pub(super) async fn invite(
     authorise(&shared, &headers, &org_id)?;
     let invitation: Invitation = wire::body(&body).map_err(|e| invalid_body(&e))?;
     let mut org = shared.org_mut();
-    let (products, groups) = plan(&org, &invitation)?;
+    let (instances, groups) = plan(&org, &invitation)?;
     let mut invited = Vec::with_capacity(invitation.emails.len());
     for email in &invitation.emails {
-        let p = org.invite(email, None, &products).map_err(no_seat_left)?;
+        let p = org
+            .invite_on(email, None, &instances)
+            .map_err(no_seat_left)?;
         for &g in &groups {
             org.add_to_group(p, g).map_err(no_seat_left)?;
         }

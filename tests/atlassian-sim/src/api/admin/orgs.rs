@@ -1,10 +1,13 @@
 //! v1 reads in snake_case: the organisations the key sees, the managed
 //! accounts (`GET /v1/orgs/{orgId}/users`) and one person's last-active
-//! dates.
+//! dates, both per product instance: a managed account's
+//! `product_access` has an entry per instance held (its `url` tells the
+//! sites apart), the last-active dates one per instance ever used, its
+//! ARI as `id`.
 
 use super::wire::{self, Day, Iso, Joined, PageLinks};
-use super::{authenticate, authorise, cursor_page, host_url, invalid_cursor, resource_ari};
-use crate::model::{AccountType, Org, ProductKey};
+use super::{authenticate, authorise, cursor_page, host_url, invalid_cursor};
+use crate::model::{AccountType, Org};
 use crate::respond::{self, Reply};
 use crate::server::Shared;
 use axum::extract::{Path, Query, State};
@@ -182,21 +185,24 @@ pub(super) async fn managed_accounts(
         person.account_type == AccountType::Atlassian && org.is_managed(person)
     };
     let found = cursor_page(org.people.len(), start, USERS_PAGE, managed);
-    let urls = ProductKey::ALL.map(|k| host_url(&shared, &org, k));
+    let urls: Vec<String> = org
+        .instances()
+        .map(|i| host_url(&shared, &org, i))
+        .collect();
     let base = format!("{}/admin/v1/orgs/{}/users/", shared.urls.admin, org.id);
     let data = found
         .items
         .iter()
         .map(|&p| {
             let person = &org.people[p];
-            let product_access: Vec<ProductUse> = ProductKey::ALL
-                .into_iter()
-                .filter(|&k| org.access(person, k).is_some())
-                .map(|k| ProductUse {
-                    key: k.admin_key(),
-                    name: k.name(),
-                    url: &urls[k.index()],
-                    last_active: person.last_active_in(k).map(Iso),
+            let product_access: Vec<ProductUse> = org
+                .instances()
+                .filter(|&i| org.access_on(person, i).is_some())
+                .map(|i| ProductUse {
+                    key: i.product().admin_key(),
+                    name: i.product().name(),
+                    url: &urls[i.index()],
+                    last_active: person.last_active_on(i).map(Iso),
                 })
                 .collect();
             ManagedAccount {
@@ -206,9 +212,7 @@ pub(super) async fn managed_accounts(
                 name: &person.name,
                 picture: Joined(AVATARS, &person.account_id),
                 email: person.email.as_deref(),
-                access_billable: ProductKey::ALL
-                    .into_iter()
-                    .any(|k| org.is_billable(person, k)),
+                access_billable: org.instances().any(|i| org.is_billable_on(person, i)),
                 last_active: person.last_active.iter().flatten().max().copied().map(Iso),
                 product_access,
                 links: JoinedSelf {
@@ -251,7 +255,8 @@ struct ActivityPage {
 }
 
 /// `GET /admin/v1/orgs/{orgId}/directory/users/{accountId}/last-active-dates`:
-/// each product the account was ever active in (held now or not), by day.
+/// each instance the account was ever active on (held now or not), by
+/// day, with the instance's ARI as `id`.
 pub(super) async fn last_active_dates(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
@@ -262,12 +267,12 @@ pub(super) async fn last_active_dates(
     let person = org
         .person(&account_id)
         .ok_or_else(|| super::user_not_found(&account_id))?;
-    let product_access = ProductKey::ALL
-        .into_iter()
-        .filter_map(|k| {
-            person.last_active_in(k).map(|at| LastActive {
-                id: resource_ari(&org, k),
-                key: k.admin_key(),
+    let product_access = org
+        .instances()
+        .filter_map(|i| {
+            person.last_active_on(i).map(|at| LastActive {
+                id: org.instance(i).ari.clone(),
+                key: i.product().admin_key(),
                 last_active: Day(at.date()),
             })
         })

@@ -7,17 +7,22 @@
 //! with a suspended membership, deactivated an inactive account,
 //! `for_deletion` an account whose deletion is under way. An invited
 //! person who has not accepted is `active` with `emailVerified: false`.
-//! `productAccess` (with `expand`) has one entry per product the person
-//! holds, keyed by Roster's canonical product key, with the instance ARI
-//! as `id` and `lastActiveTimestamp` when the person was ever active there
-//! and [`crate::Behaviour::search_last_active`] is on.
+//! `productAccess` (with `expand`) has one entry per product instance the
+//! person holds, on any site, keyed by Roster's canonical product key,
+//! with the instance's ARI as `id` and `lastActiveTimestamp` when the
+//! person was ever active there and
+//! [`crate::Behaviour::search_last_active`] is on. `resourceIds` selects
+//! the holders of those instances; with `roleIds`, product roles count on
+//! those instances only. A user's role assignments have one entry per
+//! instance held; `resourceIds`, `resourceOwners` and `roleIds` filter
+//! them.
 
 use super::wire::{self, CursorLinks, Iso, Joined};
 use super::{
-    account_status, authorise, check_directory, cursor_page, invalid_body, invalid_cursor, member,
-    resource_ari, v2_status,
+    account_status, authorise, check_directory, cursor_page, instance_of_resource, invalid_body,
+    invalid_cursor, member, v2_status,
 };
-use crate::model::{Org, ProductKey, Role, Status};
+use crate::model::{InstanceId, Org, Role, Status};
 use crate::respond::{self, Reply};
 use crate::server::Shared;
 use axum::body::Bytes;
@@ -164,20 +169,17 @@ impl Search {
         for d in &self.directory_ids {
             check_directory(org, d)?;
         }
-        let mut products = Vec::new();
-        for r in &self.resource_ids {
-            match super::product_of_resource(org, r) {
-                Some(p) => products.push(p),
-                None => {
-                    return Err(respond::admin_error(
-                        400,
-                        "ADMIN-400-4",
-                        "Invalid resource",
-                        &format!("{r} is not a resource of this organization"),
-                    ));
-                }
-            }
-        }
+        let resources = self
+            .resource_ids
+            .iter()
+            .map(|r| instance_of_resource(org, r))
+            .collect::<Result<Vec<_>, _>>()?;
+        // With resources given, a product role counts only on them.
+        let scope = if resources.is_empty() {
+            org.instances().collect()
+        } else {
+            resources.clone()
+        };
         let groups = (!self.group_ids.is_empty()).then(|| {
             self.group_ids
                 .iter()
@@ -196,7 +198,8 @@ impl Search {
             start,
             limit,
             groups,
-            products,
+            resources,
+            scope,
             expand,
             search: self,
         })
@@ -219,7 +222,10 @@ struct Filter {
     limit: usize,
     /// The groups asked for that exist; none when no group was asked for.
     groups: Option<Vec<usize>>,
-    products: Vec<ProductKey>,
+    /// The instances `resourceIds` names.
+    resources: Vec<InstanceId>,
+    /// Where product roles count: the resources, else every instance.
+    scope: Vec<InstanceId>,
     expand: Expand,
     /// The search, its term lowercased.
     search: Search,
@@ -233,12 +239,6 @@ impl Filter {
         }
         let person = &org.people[p];
         let s = &self.search;
-        // With resources given, a product role counts only on them.
-        let scope = if self.products.is_empty() {
-            &ProductKey::ALL[..]
-        } else {
-            &self.products[..]
-        };
         let email = person.email.as_deref().unwrap_or_default();
         let any =
             |wanted: &[String], have: &str| wanted.is_empty() || wanted.iter().any(|w| w == have);
@@ -254,12 +254,13 @@ impl Filter {
                 .groups
                 .as_ref()
                 .is_none_or(|gs| gs.iter().any(|g| person.groups.contains(g)))
-            && (self.products.is_empty()
+            && (self.resources.is_empty()
                 || self
-                    .products
+                    .resources
                     .iter()
-                    .any(|&k| org.access(person, k).is_some()))
-            && (s.role_ids.is_empty() || s.role_ids.iter().any(|r| has_role(org, p, r, scope)))
+                    .any(|&i| org.access_on(person, i).is_some()))
+            && (s.role_ids.is_empty()
+                || s.role_ids.iter().any(|r| has_role(org, p, r, &self.scope)))
             && (s.email_domains.is_empty()
                 || email.rsplit_once('@').is_some_and(|(_, d)| {
                     s.email_domains.iter().any(|w| d.eq_ignore_ascii_case(w))
@@ -314,17 +315,19 @@ fn platform_roles(org: &Org, p: usize) -> Vec<&'static str> {
 }
 
 /// Whether person `p` holds role id `role` (`atlassian/user`, ...): a
-/// product role on one of the products of `scope`, a platform role
+/// product role on one of the instances of `scope`, a platform role
 /// (`atlassian/org-admin`, `atlassian/site-admin`) whatever the scope.
 /// A search with both `resourceIds` and `roleIds` scopes product roles to
 /// its resources, so `{resourceIds: [Jira], roleIds: [atlassian/admin]}`
-/// selects Jira's admins, not Confluence's admins who merely use Jira.
-fn has_role(org: &Org, p: usize, role: &str, scope: &[ProductKey]) -> bool {
+/// selects Jira's admins, not Confluence's admins who merely use Jira,
+/// nor the admins of another site's Jira.
+fn has_role(org: &Org, p: usize, role: &str, scope: &[InstanceId]) -> bool {
     let person = &org.people[p];
     match role.strip_prefix("atlassian/") {
-        Some(r @ ("user" | "admin" | "guest")) => scope
-            .iter()
-            .any(|&k| org.access(person, k).is_some_and(|a| a.role.as_str() == r)),
+        Some(r @ ("user" | "admin" | "guest")) => scope.iter().any(|&i| {
+            org.access_on(person, i)
+                .is_some_and(|a| a.role.as_str() == r)
+        }),
         _ => platform_roles(org, p).contains(&role),
     }
 }
@@ -341,7 +344,6 @@ pub(super) fn role_id(role: Role) -> &'static str {
 /// What every user object of one answer shares.
 struct View<'a> {
     org: &'a Org,
-    aris: [String; 5],
     self_base: String,
     expand: Expand,
     last_active: bool,
@@ -351,7 +353,6 @@ impl<'a> View<'a> {
     fn new(shared: &Shared, org: &'a Org, expand: Expand) -> Self {
         View {
             org,
-            aris: ProductKey::ALL.map(|k| resource_ari(org, k)),
             self_base: format!(
                 "{}/admin/v2/orgs/{}/directories/{}/users/",
                 shared.urls.admin, org.id, org.directory_id
@@ -361,12 +362,12 @@ impl<'a> View<'a> {
         }
     }
 
-    /// The products person `p` holds.
-    fn held(&self, p: usize) -> impl Iterator<Item = ProductKey> + '_ {
+    /// The instances person `p` holds.
+    fn held(&self, p: usize) -> impl Iterator<Item = InstanceId> + '_ {
         let person = &self.org.people[p];
-        ProductKey::ALL
-            .into_iter()
-            .filter(move |&k| self.org.access(person, k).is_some())
+        self.org
+            .instances()
+            .filter(move |&i| self.org.access_on(person, i).is_some())
     }
 
     /// The user object of person `p`.
@@ -412,7 +413,7 @@ impl<'a> View<'a> {
     }
 }
 
-/// `productAccess`: the products a person holds, written as they are
+/// `productAccess`: the instances a person holds, written as they are
 /// found.
 struct Products<'a> {
     view: &'a View<'a>,
@@ -423,12 +424,12 @@ impl Serialize for Products<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let view = self.view;
         let person = &view.org.people[self.p];
-        s.collect_seq(view.held(self.p).map(|k| {
+        s.collect_seq(view.held(self.p).map(|i| {
             ProductAccess {
-                key: k.key(),
-                id: &view.aris[k.index()],
+                key: i.key(),
+                id: &view.org.instance(i).ari,
                 last_active_timestamp: person
-                    .last_active_in(k)
+                    .last_active_on(i)
                     .filter(|_| view.last_active)
                     .map(Iso),
             }
@@ -609,12 +610,16 @@ pub(super) async fn detail(
 }
 
 /// `GET /admin/v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}/role-assignments`:
-/// one entry per product the person holds (with the role and whether a
+/// one entry per instance the person holds (with the role and whether a
 /// group or a direct grant gives it), plus the organisation for its admin.
+/// `resourceIds` (ARIs or workspace ids; the organisation's ARI for its
+/// roles), `resourceOwners` and `roleIds` keep the entries they name; an
+/// unknown resource is `400 ADMIN-400-4`. Every entry comes on one page.
 pub(super) async fn role_assignments(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     Path((org_id, directory_id, account_id)): Path<(String, String, String)>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Reply {
     authorise(&shared, &headers, &org_id)?;
     let org = shared.org();
@@ -622,19 +627,38 @@ pub(super) async fn role_assignments(
     let p = member(&org, &account_id)?;
     let person = &org.people[p];
     let status = v2_status(&org, p);
-    let mut data: Vec<Assignment<'_>> = ProductKey::ALL
-        .into_iter()
-        .filter_map(|k| {
-            let access = org.access(person, k)?;
+    let org_ari = format!("ari:cloud:platform::org/{}", org.id);
+    let resources = wire::values(&pairs, "resourceIds");
+    for r in resources.iter().filter(|r| **r != org_ari) {
+        instance_of_resource(&org, r)?;
+    }
+    let owners = wire::values(&pairs, "resourceOwners");
+    let roles = wire::values(&pairs, "roleIds");
+    let kept = |resource: &str, workspace: Option<&str>, owner: &str, role: &str| {
+        (resources.is_empty()
+            || resources
+                .iter()
+                .any(|r| *r == resource || Some(*r) == workspace))
+            && (owners.is_empty() || owners.contains(&owner))
+            && (roles.is_empty() || roles.contains(&role))
+    };
+    let mut data: Vec<Assignment<'_>> = org
+        .instances()
+        .filter_map(|i| {
+            let access = org.access_on(person, i)?;
             let role = role_id(access.role);
+            let instance = org.instance(i);
+            if !kept(&instance.ari, Some(&instance.workspace_id), i.key(), role) {
+                return None;
+            }
             let method = if access.via_group.is_some() {
                 "GROUP"
             } else {
                 "DIRECT"
             };
             Some(Assignment {
-                resource_id: resource_ari(&org, k),
-                resource_owner: k.key(),
+                resource_id: instance.ari.clone(),
+                resource_owner: i.key(),
                 roles: vec![role],
                 role_assignments: vec![RoleAssignment {
                     role,
@@ -647,11 +671,11 @@ pub(super) async fn role_assignments(
         .collect();
     let org_roles: Vec<&'static str> = platform_roles(&org, p)
         .into_iter()
-        .filter(|r| *r == "atlassian/org-admin")
+        .filter(|r| *r == "atlassian/org-admin" && kept(&org_ari, None, "platform", r))
         .collect();
     if !org_roles.is_empty() {
         data.push(Assignment {
-            resource_id: format!("ari:cloud:platform::org/{}", org.id),
+            resource_id: org_ari.clone(),
             resource_owner: "platform",
             roles: org_roles.clone(),
             role_assignments: org_roles

@@ -1,10 +1,14 @@
 //! `POST /admin/v2/orgs/{orgId}/workspaces`: the product instances, one
-//! workspace per product, with seat usage (`usage` = seats in use,
-//! `capacity` = seats bought).
+//! workspace per instance of every site (the main instances first, in
+//! product order), with seat usage (`usage` = seats in use, `capacity` =
+//! seats bought) and `sandbox.type` `CHILD` for a sandbox, `NONE`
+//! otherwise. The published document leaves `usage` and `capacity`
+//! undefined; the simulator's reading is the one above, a sandbox's users
+//! counted against its own capacity.
 
 use super::wire::{self, PageLinks};
 use super::{authorise, host_url, invalid_cursor};
-use crate::model::{Org, ProductKey};
+use crate::model::{InstanceId, Org};
 use crate::respond::{self, Reply};
 use crate::server::Shared;
 use axum::body::Bytes;
@@ -135,20 +139,15 @@ struct Page<'a> {
     meta: Meta,
 }
 
-/// The workspace of `product`.
-fn workspace<'a>(shared: &Shared, org: &'a Org, product: ProductKey) -> Workspace<'a> {
-    let instance = org.product(product);
-    let name: &str = match product {
-        ProductKey::Trello => &org.trello_workspace_name,
-        ProductKey::Bitbucket => &org.bitbucket_workspace,
-        _ => &org.site,
-    };
+/// The workspace of instance `id`.
+fn workspace<'a>(shared: &Shared, org: &'a Org, id: InstanceId) -> Workspace<'a> {
+    let instance = org.instance(id);
     Workspace {
         id: &instance.workspace_id,
         kind: "workspace",
         attributes: Attributes {
-            name,
-            type_key: product.key(),
+            name: &instance.name,
+            type_key: id.key(),
             kind: "product",
             owner: &org.id,
             status: "online",
@@ -156,13 +155,15 @@ fn workspace<'a>(shared: &Shared, org: &'a Org, product: ProductKey) -> Workspac
             icons: BTreeMap::new(),
             avatars: BTreeMap::new(),
             labels: [],
-            sandbox: Sandbox { kind: "NONE" },
-            usage: org.seats_used(product),
+            sandbox: Sandbox {
+                kind: if instance.sandbox { "CHILD" } else { "NONE" },
+            },
+            usage: org.seats_used_on(id),
             capacity: instance.seats,
             created_at: None,
             created_by: None,
             updated_at: None,
-            host_url: host_url(shared, org, product),
+            host_url: host_url(shared, org, id),
             realm: "us",
             regions: ["us-east-1"],
         },
@@ -177,7 +178,7 @@ fn workspace<'a>(shared: &Shared, org: &'a Org, product: ProductKey) -> Workspac
                 id: &instance.workspace_id,
                 kind: "entitlement",
                 attributes: EntitlementAttributes {
-                    key: product.key(),
+                    key: id.key(),
                     plan_key: instance.plan,
                     plan: instance.plan,
                 },
@@ -187,7 +188,7 @@ fn workspace<'a>(shared: &Shared, org: &'a Org, product: ProductKey) -> Workspac
 }
 
 /// `POST /admin/v2/orgs/{orgId}/workspaces`. `query` and `sort` are
-/// accepted and not applied: every workspace is listed, in product order.
+/// accepted and not applied: every workspace is listed, in instance order.
 pub(super) async fn search(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
@@ -198,13 +199,13 @@ pub(super) async fn search(
     let body: Map<String, Value> = wire::body(&body).map_err(|e| bad_request(&e))?;
     let (start, limit) = paging(&body)?;
     let org = shared.org();
-    let total = ProductKey::ALL.len();
+    let total = org.products.len();
     let end = (start + limit).min(total);
-    let data: Vec<Workspace<'_>> = ProductKey::ALL
-        .get(start.min(total)..end)
-        .unwrap_or_default()
-        .iter()
-        .map(|&k| workspace(&shared, &org, k))
+    let data: Vec<Workspace<'_>> = org
+        .instances()
+        .skip(start.min(total))
+        .take(end.saturating_sub(start))
+        .map(|i| workspace(&shared, &org, i))
         .collect();
     let meta = Meta {
         page_size: limit,

@@ -6,7 +6,7 @@ use super::{
     account, bad_request, group, known_person, number, reader, required, site_administrator,
 };
 use crate::api::site::{self, Params};
-use crate::model::{Org, ProductKey, Role, Status};
+use crate::model::{InstanceId, Org, ProductKey, Role, Status};
 use crate::respond::{self, Reply};
 use crate::server::Shared;
 use axum::Router;
@@ -35,14 +35,14 @@ pub fn routes() -> Router<Arc<Shared>> {
 }
 
 /// Whether group `g` has Confluence access level `access` (`user`,
-/// `admin`, `site-admin`).
+/// `admin`, `site-admin`) on this site.
 fn has_access(org: &Org, g: usize, access: &str) -> bool {
     let group = &org.groups[g];
     let role = |r: Role| {
         group
             .grants
             .iter()
-            .any(|&(p, gr)| p == ProductKey::Confluence && gr == r)
+            .any(|&(i, gr)| i == InstanceId::main(ProductKey::Confluence) && gr == r)
     };
     match access {
         "site-admin" => group.name == "site-admins",

@@ -6,7 +6,7 @@ use super::{
     account, administrator, authenticate, bad_body, licence_exceeded, number, site_administrator,
 };
 use crate::api::site::{self, JIRA_PRODUCTS, Params};
-use crate::model::{Org, ProductKey, Role};
+use crate::model::{InstanceId, Org, ProductKey, Role};
 use crate::respond::{self, Reply};
 use crate::server::Shared;
 use axum::Router;
@@ -36,12 +36,7 @@ fn access_type(org: &Org, g: usize) -> Option<&'static str> {
     if group.name == "site-admins" {
         return Some("site-admin");
     }
-    let jira_roles = || {
-        group
-            .grants
-            .iter()
-            .filter(|(p, _)| JIRA_PRODUCTS.contains(p))
-    };
+    let jira_roles = || group.grants.iter().filter(|(i, _)| site::is_jira_here(*i));
     if jira_roles().any(|&(_, r)| r == Role::Admin) {
         Some("admin")
     } else if jira_roles().next().is_some() {
@@ -91,7 +86,8 @@ async fn bulk(
             (ids.is_empty() || ids.contains(&group.id.as_str()))
                 && (names.is_empty() || names.contains(&group.name.as_str()))
                 && access.is_none_or(|a| access_type(&org, g) == Some(a))
-                && application.is_none_or(|k| group.grants.iter().any(|(p, _)| *p == k))
+                && application
+                    .is_none_or(|k| group.grants.iter().any(|(i, _)| *i == InstanceId::main(k)))
         })
         .collect();
     let values = matching[site::window(matching.len(), start, max)]

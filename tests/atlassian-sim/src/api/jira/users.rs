@@ -7,7 +7,7 @@ use super::{
     site_administrator,
 };
 use crate::api::site::{self, JIRA_PRODUCTS, Params};
-use crate::model::{Person, ProductKey};
+use crate::model::{InstanceId, Person, ProductKey};
 use crate::respond::{self, Reply};
 use crate::server::Shared;
 use axum::Router;
@@ -331,7 +331,7 @@ async fn create(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
         .iter()
         .find(|&&k| org.seats_used(k) >= org.product(k).seats)
     {
-        return Err(super::licence_exceeded(&org, *full));
+        return Err(super::licence_exceeded(&org, InstanceId::main(*full)));
     }
     let p = org
         .invite(&email, None, &products)
@@ -340,8 +340,8 @@ async fn create(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
 }
 
 /// `DELETE /rest/api/3/user?accountId=..`: removes the person from Jira's
-/// user base: out of every group that grants Jira, so their seats free
-/// up; they still list, inactive.
+/// user base: out of every group that grants Jira on this site, so their
+/// seats free up; they still list, inactive.
 async fn remove(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
