@@ -29,6 +29,9 @@ pub enum Error {
     },
     /// The upstream answered something the connector cannot read.
     InvalidResponse(String),
+    /// A write was sent and never answered: it may or may not have been
+    /// applied. Read the state again before trying anything else.
+    OutcomeUnknown(String),
     /// A bug or a limit in the connector or the host.
     Internal(String),
 }
@@ -83,6 +86,7 @@ impl fmt::Display for Error {
             Error::Upstream { status: 0, message } => write!(f, "upstream unreachable: {message}"),
             Error::Upstream { status, message } => write!(f, "upstream error {status}: {message}"),
             Error::InvalidResponse(m) => write!(f, "invalid response: {m}"),
+            Error::OutcomeUnknown(m) => write!(f, "outcome unknown: {m}"),
             Error::Internal(m) => write!(f, "internal error: {m}"),
         }
     }
@@ -113,13 +117,7 @@ impl From<HttpError> for Error {
                 status: 0,
                 message: m,
             },
-            HttpError::OutcomeUnknown(m) => Error::Upstream {
-                status: 0,
-                message: format!(
-                    "a write was sent but not answered, so whether it was applied is unknown \
-                     ({m}); read the state again before deciding"
-                ),
-            },
+            HttpError::OutcomeUnknown(m) => Error::OutcomeUnknown(m),
         }
     }
 }
@@ -143,6 +141,7 @@ impl From<Error> for wit::ConnectorError {
                 wit::ConnectorError::Upstream(wit::UpstreamError { status, message })
             }
             Error::InvalidResponse(m) => wit::ConnectorError::InvalidResponse(m),
+            Error::OutcomeUnknown(m) => wit::ConnectorError::OutcomeUnknown(m),
             Error::Internal(m) => wit::ConnectorError::Internal(m),
         }
     }

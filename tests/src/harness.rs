@@ -6,6 +6,8 @@
 
 use atlassian_sim::{Behaviour, Org, SimOptions, Simulator};
 use roster_app::builtin;
+use roster_app::store::{RunStatus, StoreHandle};
+use roster_app::sync::{self, Silent};
 use roster_sandbox::contract::{
     AccessChange, AccessTarget, Account, Action, License, Outcome, OutcomeStatus, Usage,
 };
@@ -63,6 +65,36 @@ pub async fn open(runtime: &Runtime, connector: &Component, config: &serde_json:
         .open(connector, config, SessionOptions::default())
         .await
         .unwrap_or_else(|e| panic!("the session opens: {e}"))
+}
+
+/// The config of a built-in connector against the simulator. A built-in
+/// the simulator has no config for fails the test, so that a new
+/// connector gets one.
+pub fn builtin_config(id: &str, sim: &Simulator) -> serde_json::Value {
+    sim.connector_config(id).unwrap_or_else(|| {
+        panic!(
+            "no config for the built-in connector `{id}`: add one to atlassian_sim::roster_config"
+        )
+    })
+}
+
+/// Syncs every built-in connector into `store`, each reading all its
+/// streams at once (one session per stream), as `roster sync` does.
+pub async fn sync_builtins(sim: &Simulator, store: &StoreHandle) {
+    let runtime = runtime(8);
+    for (id, _) in builtin::all() {
+        let connector = connector(&runtime, id).await;
+        let config = builtin_config(id, sim);
+        let first = open(&runtime, &connector, &config).await;
+        let mut sessions = vec![first];
+        for _ in 1..sync::streams_of(&sessions[0]).len() {
+            sessions.push(open(&runtime, &connector, &config).await);
+        }
+        let synced = sync::sync(store, &mut sessions, id, false, &Silent)
+            .await
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(synced.run.status, RunStatus::Completed, "{id}");
+    }
 }
 
 /// Pages of a stream: each call takes the cursor and returns the items and

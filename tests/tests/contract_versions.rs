@@ -23,11 +23,17 @@ async fn a_0_1_0_connector_loads_syncs_reports_and_provisions_beside_0_2_0_ones(
         ..RuntimeOptions::default()
     })
     .unwrap();
-    let old = runtime.load_bytes(CONTRACT_0_1).await.expect("the 0.1.0 component loads");
+    let old = runtime
+        .load_bytes(CONTRACT_0_1)
+        .await
+        .expect("the 0.1.0 component loads");
     assert_eq!(old.contract_version(), "0.1.0");
     assert!(old.manifest().raw().read_only_posts.is_empty());
     for (id, bytes) in builtin::all() {
-        let new = runtime.load_bytes(bytes).await.expect("a built-in loads beside it");
+        let new = runtime
+            .load_bytes(bytes)
+            .await
+            .expect("a built-in loads beside it");
         assert_eq!(new.contract_version(), "0.2.0", "{id}");
     }
 
@@ -51,7 +57,10 @@ async fn a_0_1_0_connector_loads_syncs_reports_and_provisions_beside_0_2_0_ones(
     // Its records name no instance: its product's one.
     let products = session.products().await.unwrap();
     assert_eq!(products.len(), 1);
-    assert_eq!((products[0].key.as_str(), &products[0].instance), ("widgets", &None));
+    assert_eq!(
+        (products[0].key.as_str(), &products[0].instance),
+        ("widgets", &None)
+    );
     let licences = session.licenses(None).await.unwrap();
     assert!(
         licences

@@ -2,45 +2,14 @@
 //! built-in connector synced into a store, then the licence report, the
 //! reclaim candidates and one person compared with the organisation.
 
-use atlassian_sim::{Org, Person, ProductKey, Simulator};
+use atlassian_sim::{Org, Person, ProductKey};
 use roster_app::reports;
+use roster_app::store::StoreWorker;
 use roster_app::store::sqlite::SqliteStore;
-use roster_app::store::{RunStatus, StoreHandle, StoreWorker};
-use roster_app::sync::{self, Silent};
 use roster_tests::harness::{self, NOW};
-use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
 use time::{Date, Duration};
-
-/// The config of a built-in connector against the simulator. A built-in
-/// the simulator has no config for fails the test, so that a new
-/// connector gets one.
-fn config(id: &str, sim: &Simulator) -> Value {
-    sim.connector_config(id).unwrap_or_else(|| {
-        panic!(
-            "no config for the built-in connector `{id}`: add one to atlassian_sim::roster_config"
-        )
-    })
-}
-
-/// Syncs every built-in connector, each reading all its streams at once
-/// (one session per stream), as `roster sync` does.
-async fn sync_everything(sim: &Simulator, store: &StoreHandle) {
-    let runtime = harness::runtime(8);
-    for (id, _) in roster_app::builtin::all() {
-        let connector = harness::connector(&runtime, id).await;
-        let first = harness::open(&runtime, &connector, &config(id, sim)).await;
-        let mut sessions = vec![first];
-        for _ in 1..sync::streams_of(&sessions[0]).len() {
-            sessions.push(harness::open(&runtime, &connector, &config(id, sim)).await);
-        }
-        let synced = sync::sync(store, &mut sessions, id, false, &Silent)
-            .await
-            .unwrap_or_else(|e| panic!("{id}: {e}"));
-        assert_eq!(synced.run.status, RunStatus::Completed);
-    }
-}
 
 fn today() -> Date {
     NOW.date()
@@ -65,7 +34,7 @@ async fn reports_equal_the_ground_truth() {
         SqliteStore::open(&dir.path().join("roster.db")).unwrap(),
     ))
     .unwrap();
-    sync_everything(&sim, &worker.handle()).await;
+    harness::sync_builtins(&sim, &worker.handle()).await;
     let mut store = worker.finish();
     let org = sim.org();
 

@@ -179,13 +179,28 @@ mod tests {
     fn a_seat_costs_its_instance_price_else_nothing_in_a_sandbox_else_its_products() {
         let prices = Prices::from([
             ("jira-software".to_owned(), 8.6),
-            ("jira-software@ari:cloud:jira-software::site/eu".to_owned(), 9.1),
+            (
+                "jira-software@ari:cloud:jira-software::site/eu".to_owned(),
+                9.1,
+            ),
             ("jira-software@acme-test.atlassian.net".to_owned(), 1.0),
         ]);
-        let main = instance(Some("ari:cloud:jira-software::site/main"), None, Some(false));
+        let main = instance(
+            Some("ari:cloud:jira-software::site/main"),
+            None,
+            Some(false),
+        );
         let eu = instance(Some("ari:cloud:jira-software::site/eu"), None, None);
-        let by_host = instance(Some("x"), Some("https://acme-test.atlassian.net"), Some(true));
-        let sandbox = instance(Some("y"), Some("https://acme-sandbox.atlassian.net"), Some(true));
+        let by_host = instance(
+            Some("x"),
+            Some("https://acme-test.atlassian.net"),
+            Some(true),
+        );
+        let sandbox = instance(
+            Some("y"),
+            Some("https://acme-sandbox.atlassian.net"),
+            Some(true),
+        );
         assert_eq!(seat_price(&prices, &main), Some(8.6));
         assert_eq!(seat_price(&prices, &eu), Some(9.1));
         assert_eq!(seat_price(&prices, &by_host), Some(1.0));

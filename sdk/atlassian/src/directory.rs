@@ -317,8 +317,11 @@ mod tests {
                 ("cy", Some("admin"), true, Some("admins-name")),
             ]
         );
-        assert!(granted.iter().all(|l| l.product.key == jira.key
-            && l.product.instance == jira.instance));
+        assert!(
+            granted
+                .iter()
+                .all(|l| l.product.key == jira.key && l.product.instance == jira.instance)
+        );
         let x = ProductRef::only("x");
         assert!(d.licences(&x, &[group("design")]).len() == 1);
         assert!(d.licences(&x, &[group("unknown")]).is_empty());

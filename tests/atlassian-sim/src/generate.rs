@@ -196,10 +196,13 @@ pub fn organisation(seed: u64, people: usize, now: OffsetDateTime) -> Org {
                 ),
                 _ => (ids.site.clone(), site_host_url(&main_site, key), Some(0)),
             };
+            let ari = site_ari(key, &ids.cloud_id);
+            // Drawn and unused, so that the stream of the rest is the same.
+            let _ = rng.uuid();
             Product {
                 key,
-                workspace_id: rng.uuid(),
-                ari: site_ari(key, &ids.cloud_id),
+                workspace_id: ari.clone(),
+                ari,
                 name,
                 host_url,
                 site,
@@ -281,10 +284,12 @@ fn add_sites(org: &mut Org, seed: u64, now: OffsetDateTime) {
             description: format!("Grants access to {} on {}", key.name(), s.subdomain),
             grants: Vec::new(),
         });
+        let ari = site_ari(key, &s.cloud_id);
+        let _ = rng.uuid();
         let id = org.push_instance(Product {
             key,
-            workspace_id: rng.uuid(),
-            ari: site_ari(key, &s.cloud_id),
+            workspace_id: ari.clone(),
+            ari,
             name: s.subdomain.clone(),
             host_url: site_host_url(&s, key),
             site: Some(site),

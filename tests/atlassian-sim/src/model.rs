@@ -307,7 +307,10 @@ impl Site {
 pub struct Product {
     /// Which product.
     pub key: ProductKey,
-    /// Workspace id in the Admin API.
+    /// Workspace id in the Admin API: the simulator gives the instance's
+    /// ARI (the documents do not say what a workspace id is; a connector
+    /// must tie a workspace to the ARIs product access names, and an ARI
+    /// id is one form it accepts).
     pub workspace_id: String,
     /// The resource id the Admin API names the instance by:
     /// `ari:cloud:<key>::site/<cloudId>` for Jira and Confluence; Trello

@@ -159,9 +159,18 @@ pub struct LoggedRequest {
 }
 
 impl LoggedRequest {
-    /// Whether the request asked for a change (not GET or HEAD).
+    /// Whether the request asked for a change: not a GET or a HEAD, nor a
+    /// POST to one of the Admin API's searches.
     pub fn is_write(&self) -> bool {
-        !matches!(self.method.as_str(), "GET" | "HEAD")
+        match self.method.as_str() {
+            "GET" | "HEAD" => false,
+            // The Admin API's searches take their filters in a body.
+            "POST" => {
+                !(self.upstream == Upstream::Admin
+                    && (self.path.ends_with("/users/search") || self.path.ends_with("/workspaces")))
+            }
+            _ => true,
+        }
     }
 }
 

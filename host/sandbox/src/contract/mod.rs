@@ -258,6 +258,12 @@ pub fn explain(error: &ConnectorError) -> String {
             write!(f, "upstream error {status}: {message}")
         }
         ConnectorError::InvalidResponse(m) => write!(f, "invalid response from upstream: {m}"),
+        ConnectorError::OutcomeUnknown(m) => {
+            write!(
+                f,
+                "a write was sent and not answered; whether it was applied is unknown: {m}"
+            )
+        }
         ConnectorError::Internal(m) => write!(f, "connector error: {m}"),
     };
     f

@@ -30,18 +30,27 @@ pub struct Instance {
 
 impl Instance {
     /// The instance a workspace is; none for one without a product key.
-    /// Its ARI is the one among `known` (the instances role assignments
-    /// name) of its product whose last part is the workspace's id, else the
-    /// site ARI of that id (see [`Workspace::id`]).
-    pub fn of<'k>(workspace: &Workspace, known: impl IntoIterator<Item = &'k str>) -> Option<Instance> {
+    /// Its ARI: the workspace's id when it is one, else the one among
+    /// `known` (the instances role assignments name) of its product whose
+    /// last part is the id, else the site ARI of the id (see
+    /// [`Workspace::id`]).
+    pub fn of<'k>(
+        workspace: &Workspace,
+        known: impl IntoIterator<Item = &'k str>,
+    ) -> Option<Instance> {
         let key = canonical_key(workspace.attributes.type_key.as_deref()?);
-        let ari = known
-            .into_iter()
-            .find(|ari| {
-                resource_key(ari).is_some_and(|k| k == key)
-                    && ari.rsplit('/').next() == Some(workspace.id.as_str())
-            })
-            .map_or_else(|| site_ari(&key, &workspace.id), str::to_owned);
+        let id = workspace.id.as_str();
+        let ari = if resource_key(id).is_some() {
+            id.to_owned()
+        } else {
+            known
+                .into_iter()
+                .find(|ari| {
+                    resource_key(ari).is_some_and(|k| k == key)
+                        && ari.rsplit('/').next() == Some(id)
+                })
+                .map_or_else(|| site_ari(&key, id), str::to_owned)
+        };
         Some(Instance {
             ari,
             key,
@@ -116,8 +125,9 @@ pub fn pick<'a>(instances: &'a [Instance], wanted: &ProductRef) -> Result<&'a In
                 format!(" but sandboxes: {}", listed())
             }
         ))),
-        _ => Err(Error::InvalidConfig(format!(
-            "the organization has several instances of `{key}`: name one of {}",
+        _ => Err(Error::NotFound(format!(
+            "the organization has several instances of `{key}`, so which one is meant is \
+             unknown: name one of {}",
             listed()
         ))),
     }
@@ -138,6 +148,30 @@ mod tests {
             seats_used: None,
             plan: None,
         }
+    }
+
+    fn workspace(id: &str, key: &str) -> Workspace {
+        serde_json::from_value(serde_json::json!({
+            "id": id,
+            "attributes": { "typeKey": key, "name": "acme", "sandbox": { "type": "CHILD" } }
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_workspace_is_tied_to_the_ari_product_access_names() {
+        let ari = site_ari("jira-software", "c0ffee");
+        let by_ari = Instance::of(&workspace(&ari, "jira-software"), []).unwrap();
+        assert_eq!(by_ari.ari, ari);
+        assert_eq!(by_ari.sandbox, Some(true));
+        let known = [ari.as_str(), "ari:cloud:confluence::site/c0ffee"];
+        let by_site = Instance::of(&workspace("c0ffee", "confluence"), known).unwrap();
+        assert_eq!(by_site.ari, "ari:cloud:confluence::site/c0ffee");
+        let unseen = Instance::of(&workspace("beef", "jira"), known).unwrap();
+        assert_eq!(
+            (unseen.key.as_str(), unseen.ari.as_str()),
+            ("jira-software", "ari:cloud:jira-software::site/beef")
+        );
     }
 
     #[test]

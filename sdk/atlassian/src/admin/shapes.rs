@@ -123,9 +123,10 @@ pub struct ProductAccess {
 /// A product instance (`POST /v2/orgs/{orgId}/workspaces`).
 #[derive(Debug, Deserialize)]
 pub struct Workspace {
-    /// Its id. For a site's product it is taken to be the site's cloud id,
-    /// the last part of the instance's ARI (unverified: the documents say
-    /// nothing of it, and `resourceIds` filters take either).
+    /// Its id, which `resourceIds` filters take as well as the instance's
+    /// ARI. What it is, the documents do not say: read as the ARI itself
+    /// when it has that form, else as the last part of one (a site's cloud
+    /// id); see [`Instance::of`](crate::admin::Instance::of).
     #[serde(default)]
     pub id: String,
     /// Its attributes.

@@ -175,7 +175,11 @@ impl GuestSession for Opened {
         let (account_id, summary) = match action {
             Action::Invite(invitation) => (
                 None,
-                format!("invite {} to {}", invitation.email, invitation.products.join(", ")),
+                format!(
+                    "invite {} to {}",
+                    invitation.email,
+                    invitation.products.join(", ")
+                ),
             ),
             Action::Grant(change) | Action::Revoke(change) => {
                 let target = match change.target {

@@ -194,7 +194,8 @@ pub fn print_inactive(
             return ControlFlow::Break(());
         }
         left -= 1;
-        let cost = reports::seat_price(prices, &seat.instance).map_or(Cell::Empty, |p| Cell::Float(p, 2));
+        let cost =
+            reports::seat_price(prices, &seat.instance).map_or(Cell::Empty, |p| Cell::Float(p, 2));
         out.offer(vec![
             seat.instance.product.clone().into(),
             seat.instance.name.clone().into(),

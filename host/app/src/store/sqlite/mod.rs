@@ -16,8 +16,8 @@ mod reports;
 mod schema;
 
 use super::{
-    AccountFilter, AccountRow, Checkpoint, PageRows, PersonRow, ProductInstance, ProductSeats,
-    Run, RunStatus, Seat, Store, StoreError,
+    AccountFilter, AccountRow, Checkpoint, PageRows, PersonRow, ProductInstance, ProductSeats, Run,
+    RunStatus, Seat, Store, StoreError,
 };
 use roster_sandbox::contract::{AccountKind, AccountStatus, Instant, ProductRef, Stream};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
@@ -585,7 +585,9 @@ fn insert_rows(
                     g,
                     u.account_id,
                     u.product.as_ref().map_or("", |p| p.key.as_str()),
-                    u.product.as_ref().map_or("", |p| instance_text(&p.instance)),
+                    u.product
+                        .as_ref()
+                        .map_or("", |p| instance_text(&p.instance)),
                     text,
                     precision
                 ])?;

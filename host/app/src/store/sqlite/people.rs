@@ -266,9 +266,12 @@ impl KnownInstances {
             Some([one]) => Some(one.as_str()),
             _ => None,
         };
-        only(self.by_connector.get(&(connector.to_owned(), key.to_owned())))
-            .or_else(|| only(self.by_key.get(key)))
-            .unwrap_or("")
+        only(
+            self.by_connector
+                .get(&(connector.to_owned(), key.to_owned())),
+        )
+        .or_else(|| only(self.by_key.get(key)))
+        .unwrap_or("")
     }
 }
 

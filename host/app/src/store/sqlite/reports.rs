@@ -20,7 +20,9 @@ type InstanceKey = (String, String);
 /// Every product instance of the current snapshot: those its products
 /// name (an unnamed one placed on its product's one named instance, as the
 /// seats are) and those only its seats name.
-fn instances(conn: &Connection) -> rusqlite::Result<BTreeMap<InstanceKey, (ProductInstance, Option<u32>)>> {
+fn instances(
+    conn: &Connection,
+) -> rusqlite::Result<BTreeMap<InstanceKey, (ProductInstance, Option<u32>)>> {
     let known = KnownInstances::read(conn)?;
     let mut all: BTreeMap<InstanceKey, (ProductInstance, Option<u32>)> = BTreeMap::new();
     let mut stmt = conn.prepare_cached(&format!(
@@ -56,16 +58,17 @@ fn instances(conn: &Connection) -> rusqlite::Result<BTreeMap<InstanceKey, (Produ
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         let (key, instance): InstanceKey = (row.get(0)?, row.get(1)?);
-        all.entry((key.clone(), instance.clone())).or_insert_with(|| {
-            let named = ProductInstance {
-                name: key.clone(),
-                product: key,
-                instance: (!instance.is_empty()).then_some(instance),
-                url: None,
-                sandbox: None,
-            };
-            (named, None)
-        });
+        all.entry((key.clone(), instance.clone()))
+            .or_insert_with(|| {
+                let named = ProductInstance {
+                    name: key.clone(),
+                    product: key,
+                    instance: (!instance.is_empty()).then_some(instance),
+                    url: None,
+                    sandbox: None,
+                };
+                (named, None)
+            });
     }
     Ok(all)
 }
@@ -281,7 +284,9 @@ pub(super) fn person(conn: &Connection, who: &str) -> rusqlite::Result<Option<Ve
         let key: String = r.get(1)?;
         let instance = known.place(r.get_ref(0)?.as_str()?, &key, r.get_ref(2)?.as_str()?);
         if let Some(day) = day_of(r.get_ref(3)?.as_str()?) {
-            let latest = last_active.entry((key.clone(), instance.to_owned())).or_insert(day);
+            let latest = last_active
+                .entry((key.clone(), instance.to_owned()))
+                .or_insert(day);
             *latest = (*latest).max(day);
         }
     }
@@ -295,7 +300,12 @@ pub(super) fn person(conn: &Connection, who: &str) -> rusqlite::Result<Option<Ve
     while let Some(r) = rows.next()? {
         let connector: String = r.get(0)?;
         let key: String = r.get(2)?;
-        let place = (key.clone(), known.place(&connector, &key, r.get_ref(3)?.as_str()?).to_owned());
+        let place = (
+            key.clone(),
+            known
+                .place(&connector, &key, r.get_ref(3)?.as_str()?)
+                .to_owned(),
+        );
         let instance = catalog.get(&place).map_or_else(
             || ProductInstance {
                 product: key.clone(),

@@ -1,6 +1,6 @@
 use super::*;
-use crate::store::StoreWorker;
 use crate::reports::Prices;
+use crate::store::StoreWorker;
 use roster_sandbox::contract::{Account, License, Product, ProductRef, Usage};
 use time::macros::date;
 
@@ -644,10 +644,15 @@ fn idle_seats_come_dearest_first_then_longest_idle() {
     assert_eq!(order, expected, "the recent and the unbilled are not idle");
     let mut first = Vec::new();
     store
-        .idle_seats(date!(2026 - 06 - 01), None, &|i| prices.get(&i.product).copied().unwrap_or(0.0), &mut |s| {
-            first.push(s.account_id);
-            ControlFlow::Break(())
-        })
+        .idle_seats(
+            date!(2026 - 06 - 01),
+            None,
+            &|i| prices.get(&i.product).copied().unwrap_or(0.0),
+            &mut |s| {
+                first.push(s.account_id);
+                ControlFlow::Break(())
+            },
+        )
         .unwrap();
     assert_eq!(first, ["r"]);
 }
@@ -700,7 +705,8 @@ fn instances_are_counted_apart_and_unnamed_ones_join_their_products_one_instance
         (format!("jira-software@{eu}"), 9.0),
     ]);
     let lines = crate::reports::licences(&mut store, &prices, today).unwrap();
-    let shown: Vec<(String, Option<String>, u32, u32, u32, Option<f64>, bool)> = lines
+    type Shown = (String, Option<String>, u32, u32, u32, Option<f64>, bool);
+    let shown: Vec<Shown> = lines
         .iter()
         .map(|l| {
             let s = &l.seats;
@@ -720,9 +726,33 @@ fn instances_are_counted_apart_and_unnamed_ones_join_their_products_one_instance
         shown,
         [
             ("confluence".into(), Some(confluence), 1, 1, 1, None, false),
-            ("jira-software".into(), Some(main.clone()), 2, 2, 1, Some(80.0), false),
-            ("jira-software".into(), Some(eu.clone()), 1, 1, 0, Some(45.0), false),
-            ("jira-software".into(), Some(sandbox.clone()), 1, 0, 0, Some(0.0), false),
+            (
+                "jira-software".into(),
+                Some(main.clone()),
+                2,
+                2,
+                1,
+                Some(80.0),
+                false
+            ),
+            (
+                "jira-software".into(),
+                Some(eu.clone()),
+                1,
+                1,
+                0,
+                Some(45.0),
+                false
+            ),
+            (
+                "jira-software".into(),
+                Some(sandbox.clone()),
+                1,
+                0,
+                0,
+                Some(0.0),
+                false
+            ),
             ("jira-software".into(), None, 4, 3, 1, Some(125.0), true),
         ]
     );
@@ -743,5 +773,8 @@ fn instances_are_counted_apart_and_unnamed_ones_join_their_products_one_instance
         .map(|l| (l.instance.name.clone(), l.billable))
         .collect();
     assert_eq!(held.len(), 3, "{held:?}");
-    assert!(held.iter().any(|(name, billable)| name.contains("acme-sandbox") && !billable));
+    assert!(
+        held.iter()
+            .any(|(name, billable)| name.contains("acme-sandbox") && !billable)
+    );
 }
