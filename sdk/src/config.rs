@@ -68,6 +68,22 @@ pub fn base_url(field: &str, value: &str) -> Result<Url> {
     Ok(url)
 }
 
+/// Two optional config fields that only work together (a directory id and
+/// its key, say): both given, or neither; one alone is a config error that
+/// names the missing one.
+pub fn both_or_neither<A, B>(a: (&str, Option<A>), b: (&str, Option<B>)) -> Result<Option<(A, B)>> {
+    match (a, b) {
+        ((_, Some(a)), (_, Some(b))) => Ok(Some((a, b))),
+        ((_, None), (_, None)) => Ok(None),
+        ((given, Some(_)), (missing, None)) | ((missing, None), (given, Some(_))) => {
+            Err(Error::config(
+                missing,
+                format_args!("is required with `{given}`: give both, or neither"),
+            ))
+        }
+    }
+}
+
 /// Builds a base URL from a site name and a template with one `{}`
 /// (`https://{}.atlassian.net`), after checking that the name is a single
 /// DNS label (letters, digits and inner dashes, at most 63 characters): a
@@ -138,6 +154,25 @@ mod tests {
             assert!(
                 matches!(&err, Error::InvalidConfig(m) if m.starts_with("`base_url`")),
                 "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn paired_fields_come_together_or_not_at_all() {
+        assert_eq!(
+            both_or_neither(("a", Some(1)), ("b", Some(2))).unwrap(),
+            Some((1, 2))
+        );
+        assert_eq!(
+            both_or_neither::<u8, u8>(("a", None), ("b", None)).unwrap(),
+            None
+        );
+        for (a, b, missing) in [(Some(1), None, "`b`"), (None, Some(2), "`a`")] {
+            let err = both_or_neither(("a", a), ("b", b)).unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidConfig(m) if m.starts_with(missing)),
+                "{err}"
             );
         }
     }

@@ -35,7 +35,7 @@ pub mod paging;
 mod provision;
 mod types;
 
-pub use config::{Secret, base_url, plain_id, site_url};
+pub use config::{Secret, base_url, both_or_neither, plain_id, site_url};
 pub use connector::{Connector, Page};
 pub use error::{Error, Result};
 pub use manifest::{Credential, Manifest};

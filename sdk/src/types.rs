@@ -111,6 +111,18 @@ impl ProductRef {
     }
 }
 
+impl CredentialFacts {
+    /// Nothing known yet of the manifest credential `id`.
+    pub fn of(id: &str) -> Self {
+        CredentialFacts {
+            id: id.into(),
+            expires_at: None,
+            scoped: None,
+            blocks: Vec::new(),
+        }
+    }
+}
+
 impl CheckReport {
     /// A report granting everything the manifest declares.
     pub fn all_of(manifest: &crate::Manifest) -> Self {

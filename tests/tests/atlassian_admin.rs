@@ -621,6 +621,13 @@ async fn bad_configs_get_errors_that_say_what_to_fix() {
     scoped["api_key"] = json!(creds.scoped_org_api_key);
     let report = check(scoped).await.expect("a scoped key still checks");
     assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert_eq!(report.credentials.len(), 1);
+    let facts = &report.credentials[0];
+    assert_eq!((facts.id.as_str(), facts.scoped), ("org", Some(true)));
+    assert_eq!(facts.blocks, report.warnings, "what the scopes block");
+    let unscoped = check(config(&sim)).await.expect("the unscoped key checks");
+    assert_eq!(unscoped.credentials[0].scoped, Some(false));
+    assert!(unscoped.credentials[0].blocks.is_empty());
     assert!(
         report.warnings[0].contains("manage:org") && report.warnings[0].contains("without scopes"),
         "{}",

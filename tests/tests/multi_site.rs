@@ -105,18 +105,25 @@ async fn each_site_and_the_sandbox_are_reported_apart_and_add_up() {
         "one line per instance"
     );
 
-    // Jira Software: three instances, their total after them; the
-    // sandbox's seats cost nothing.
+    // Jira Software: three instances, the total of the two sites after
+    // them (the sandbox apart); the sandbox's seats cost nothing.
     let jira: Vec<InstanceId> = org.instances_of(ProductKey::JiraSoftware).collect();
     assert_eq!(jira.len(), 3);
     let total = lines
         .iter()
         .find(|l| l.is_total && l.seats.instance.product == "jira-software")
         .expect("a total for Jira Software");
-    let sum = |f: fn(&Counts) -> u32| jira.iter().map(|&i| f(&truth(&org, i))).sum::<u32>();
+    let sites: Vec<InstanceId> = jira
+        .iter()
+        .copied()
+        .filter(|&i| !org.instance(i).sandbox)
+        .collect();
+    assert_eq!(sites.len(), 2);
+    let sum = |f: fn(&Counts) -> u32| sites.iter().map(|&i| f(&truth(&org, i))).sum::<u32>();
     assert_eq!(total.seats.assigned, sum(|t| t.1));
     assert_eq!(total.seats.billable, sum(|t| t.2));
     assert_eq!(total.seats.active_30, sum(|t| t.3));
+    assert_eq!(total.seats.seats_bought, Some(sum(|t| t.0.unwrap_or(0))));
     let sandbox = jira
         .iter()
         .find(|&&i| org.instance(i).sandbox)

@@ -61,8 +61,9 @@ use roster_atlassian::ari::{is_cloud_id, on_site};
 use roster_atlassian::groups::{self, default_group_names, is_default_name};
 use roster_atlassian::products::{PRODUCTS, canonical_key};
 use roster_atlassian::roles::paid_role;
+use roster_sdk::CredentialFacts;
 use roster_sdk::prelude::*;
-use roster_sdk::{Memo, plain_id};
+use roster_sdk::{Memo, both_or_neither, plain_id};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::rc::Rc;
@@ -190,25 +191,14 @@ impl Connector for Organization {
             config.base_url.as_deref().unwrap_or(ATLASSIAN_API),
         )?;
         plain_id("org_id", &config.org_id)?;
-        let scim_directory = match (config.directory_id, config.scim_api_key) {
-            (Some(d), Some(_)) => {
-                plain_id("directory_id", &d)?;
-                Some(d)
-            }
-            (None, None) => None,
-            (Some(_), None) => {
-                return Err(Error::config(
-                    "scim_api_key",
-                    "is required with `directory_id`: give both for SCIM, or neither",
-                ));
-            }
-            (None, Some(_)) => {
-                return Err(Error::config(
-                    "directory_id",
-                    "is required with `scim_api_key`: give both for SCIM, or neither",
-                ));
-            }
-        };
+        let scim = both_or_neither(
+            ("directory_id", config.directory_id),
+            ("scim_api_key", config.scim_api_key),
+        )?;
+        let scim_directory = scim.map(|(d, _)| d);
+        if let Some(d) = &scim_directory {
+            plain_id("directory_id", d)?;
+        }
         if let Some(site) = &config.site
             && !is_cloud_id(site)
         {
@@ -236,9 +226,9 @@ impl Connector for Organization {
         })?;
         let mut report = CheckReport::all_of(&Self::manifest());
         report.principal = Some(format!("organization {name} ({})", self.org.org_id()));
-        if let Some(warning) = self.probe_user_management()? {
-            report.warnings.push(warning);
-        }
+        let key = self.probe_user_management()?;
+        report.warnings.extend(key.blocks.iter().cloned());
+        report.credentials.push(key);
         if let Some(directory) = &self.scim_directory {
             self.probe_scim(directory)?;
         }
@@ -493,25 +483,31 @@ impl Organization {
     /// Asks the user-management API about one managed account: a key
     /// created with scopes is refused there (403 naming `manage:org`),
     /// which only the restore of deactivated accounts needs.
-    fn probe_user_management(&self) -> Result<Option<String>> {
+    fn probe_user_management(&self) -> Result<CredentialFacts> {
+        let mut key = CredentialFacts::of(api::ORG);
         let Some(sample) = self.org.managed_account()? else {
-            return Ok(None);
+            return Ok(key);
         };
         let answer = api::manage_probe(&self.org, &sample)?;
         let message = answer.message();
-        Ok(match answer.status() {
-            401 | 403 if message.contains("manage:org") || message.contains("scope") => Some(
-                "`api_key` was created with scopes: the user-management API refuses it (403, \
-                 `manage:org`), so restoring deactivated accounts will fail. Create an \
-                 organization API key without scopes at admin.atlassian.com > Settings > API keys"
-                    .into(),
-            ),
-            401 => Some(format!(
+        match answer.status() {
+            401 | 403 if message.contains("manage:org") || message.contains("scope") => {
+                key.scoped = Some(true);
+                key.blocks.push(
+                    "`api_key` was created with scopes: the user-management API refuses it (403, \
+                     `manage:org`), so restoring deactivated accounts will fail. Create an \
+                     organization API key without scopes at admin.atlassian.com > Settings > API \
+                     keys"
+                        .into(),
+                );
+            }
+            401 => key.blocks.push(format!(
                 "the user-management API rejected `api_key` ({message}): restoring deactivated \
                  accounts will fail"
             )),
-            _ => None,
-        })
+            _ => key.scoped = Some(false),
+        }
+        Ok(key)
     }
 
     /// Proves the SCIM directory id and key.

@@ -64,7 +64,7 @@ pub struct ProductLine {
     /// Seats bought, assigned, billable and active, counted per person.
     pub seats: ProductSeats,
     /// Whether this line adds up the lines of the product's instances
-    /// before it (a person on two sites counts on each).
+    /// before it, sandboxes apart (a person on two sites counts on each).
     pub is_total: bool,
     /// `active_30 / seats_bought`: how much of what is paid for is used.
     pub utilisation: Option<f64>,
@@ -88,7 +88,9 @@ impl ProductLine {
 }
 
 /// The licence report, as of `today`: one line per product instance, and
-/// after the instances of a product that has several, their total.
+/// after the instances of a product that has several, the total of those
+/// that are not sandboxes (whose seats are neither bought nor billed on
+/// their own).
 pub fn licences(
     store: &mut dyn Store,
     prices: &Prices,
@@ -111,11 +113,12 @@ pub fn licences(
         for s in group {
             lines.push(ProductLine::new(s.clone(), false, cost(s)));
         }
-        if count > 1 {
-            let costs: Vec<f64> = group.iter().filter_map(cost).collect();
-            let total = total(group);
+        let counted: Vec<&ProductSeats> =
+            group.iter().filter(|s| !s.instance.is_sandbox()).collect();
+        if count > 1 && !counted.is_empty() {
+            let costs: Vec<f64> = counted.iter().filter_map(|s| cost(s)).collect();
             lines.push(ProductLine::new(
-                total,
+                total(&counted),
                 true,
                 (!costs.is_empty()).then(|| costs.iter().sum()),
             ));
@@ -126,14 +129,17 @@ pub fn licences(
 }
 
 /// The sum of one product's instances.
-fn total(group: &[ProductSeats]) -> ProductSeats {
-    let sum = |f: fn(&ProductSeats) -> u32| group.iter().map(f).sum();
+fn total(group: &[&ProductSeats]) -> ProductSeats {
+    let sum = |f: fn(&ProductSeats) -> u32| group.iter().map(|s| f(s)).sum();
     let bought: Vec<u32> = group.iter().filter_map(|s| s.seats_bought).collect();
     ProductSeats {
         instance: ProductInstance {
             product: group[0].instance.product.clone(),
             instance: None,
-            name: format!("{} instances", group.len()),
+            name: match group.len() {
+                1 => "total (1 instance, sandboxes apart)".to_owned(),
+                n => format!("total ({n} instances, sandboxes apart)"),
+            },
             url: None,
             sandbox: None,
         },

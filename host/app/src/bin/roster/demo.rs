@@ -22,11 +22,13 @@ const DEMO_PRICES: &[(&str, f64)] = &[
     ("bitbucket", 3.30),
 ];
 
-/// Runs the demo with an organisation of `people`.
-pub async fn run(people: usize) -> Result<()> {
+/// Runs the demo with an organisation of `people`, on several sites with
+/// `multi_site`.
+pub async fn run(people: usize, multi_site: bool) -> Result<()> {
     let sim = Simulator::start(SimOptions {
         seed: 1,
         people,
+        multi_site,
         ..SimOptions::default()
     })
     .await?;

@@ -115,6 +115,9 @@ enum Command {
         /// People in the simulated organisation.
         #[arg(long, default_value_t = 2000)]
         people: usize,
+        /// Give the organisation a second Jira Software site and a sandbox.
+        #[arg(long)]
+        multi_site: bool,
     },
 }
 
@@ -177,6 +180,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Format::or_default(format),
         ),
         Command::Runs { format } => reports::runs(&config, Format::or_default(format)),
-        Command::Demo { people } => demo::run(people).await,
+        Command::Demo { people, multi_site } => demo::run(people, multi_site).await,
     }
 }

@@ -119,7 +119,6 @@ pub fn print_licences(store: &mut dyn Store, prices: &Prices, format: Format) ->
     let mut table = Table::new(&[
         "product",
         "instance",
-        "instance_id",
         "sandbox",
         "seats_bought",
         "assigned",
@@ -129,13 +128,13 @@ pub fn print_licences(store: &mut dyn Store, prices: &Prices, format: Format) ->
         "never_active",
         "utilisation_pct",
         "monthly_cost",
+        "instance_id",
     ]);
     for l in lines {
         let s = l.seats;
         table.row(vec![
             s.instance.product.into(),
             s.instance.name.into(),
-            s.instance.instance.into(),
             s.instance.sandbox.into(),
             s.seats_bought.into(),
             s.assigned.into(),
@@ -146,6 +145,7 @@ pub fn print_licences(store: &mut dyn Store, prices: &Prices, format: Format) ->
             l.utilisation
                 .map_or(Cell::Empty, |u| Cell::Float(u * 100.0, 1)),
             l.monthly_cost.map_or(Cell::Empty, |c| Cell::Float(c, 2)),
+            s.instance.instance.into(),
         ]);
     }
     table.print(format)?;

@@ -6,7 +6,7 @@ use futures::future::join_all;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use roster_app::store::StoreWorker;
 use roster_app::sync::{self, Progress};
-use roster_sandbox::contract::{Stream, action_name};
+use roster_sandbox::contract::{Instant as At, Stream, action_name};
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -58,6 +58,21 @@ pub async fn check(config: &Path, names: &[String]) -> Result<()> {
                 );
                 for w in report.warnings {
                     println!("  warning: {w}");
+                }
+                for c in report.credentials {
+                    let scope = match c.scoped {
+                        Some(true) => "limited by scopes",
+                        Some(false) => "not limited by scopes",
+                        None => "scopes unknown",
+                    };
+                    let expiry = c.expires_at.map_or("expiry unknown".to_owned(), |at| {
+                        let (At::Date(t) | At::Timestamp(t)) = at;
+                        format!("expires {t}")
+                    });
+                    println!("  credential `{}`: {scope}, {expiry}", c.id);
+                    for b in c.blocks {
+                        println!("    cannot: {b}");
+                    }
                 }
             }
             Err(e) if crate::app::exit_code(&e) == 2 => return Err(e),
