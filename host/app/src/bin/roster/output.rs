@@ -2,7 +2,6 @@
 //! table for people, JSON and CSV for programs.
 
 use clap::ValueEnum;
-use serde_json::Value;
 use std::io::{IsTerminal, Write};
 use std::ops::ControlFlow;
 
@@ -53,16 +52,6 @@ impl Cell {
             Cell::Float(f, d) => format!("{f:.d$}", d = *d),
             Cell::Bool(b) => if *b { "yes" } else { "no" }.into(),
             Cell::Empty => String::new(),
-        }
-    }
-
-    fn json(&self) -> Value {
-        match self {
-            Cell::Text(s) => Value::String(s.clone()),
-            Cell::Int(n) => Value::from(*n),
-            Cell::Float(f, _) => Value::from(*f),
-            Cell::Bool(b) => Value::Bool(*b),
-            Cell::Empty => Value::Null,
         }
     }
 }
@@ -165,6 +154,8 @@ pub struct RowWriter<'a> {
     written: usize,
     /// The first write that failed through [`RowWriter::offer`].
     failed: Option<std::io::Error>,
+    /// The JSON line being put together.
+    line: Vec<u8>,
 }
 
 /// Column widths and alignment of a table.
@@ -194,6 +185,7 @@ impl<'a> RowWriter<'a> {
             layout: None,
             written: 0,
             failed: None,
+            line: Vec::new(),
         }
     }
 
@@ -215,20 +207,28 @@ impl<'a> RowWriter<'a> {
         debug_assert_eq!(cells.len(), self.columns.len());
         match self.format {
             Format::Json => {
-                let lead: &[u8] = if self.written == 0 { b"[\n{" } else { b",\n{" };
-                self.out.write_all(lead)?;
+                // One object per line, put together before one write.
+                let line = &mut self.line;
+                line.clear();
+                line.extend_from_slice(if self.written == 0 { b"[\n{" } else { b",\n{" });
                 for (i, (column, cell)) in self.columns.iter().zip(&cells).enumerate() {
                     if i > 0 {
-                        self.out.write_all(b",")?;
+                        line.push(b',');
                     }
-                    serde_json::to_writer(&mut *self.out, column)?;
-                    self.out.write_all(b":")?;
+                    serde_json::to_writer(&mut *line, column)?;
+                    line.push(b':');
                     match cell {
-                        Cell::Text(s) => serde_json::to_writer(&mut *self.out, s)?,
-                        other => serde_json::to_writer(&mut *self.out, &other.json())?,
+                        Cell::Text(s) => serde_json::to_writer(&mut *line, s)?,
+                        Cell::Int(n) => write!(line, "{n}")?,
+                        Cell::Float(f, _) => serde_json::to_writer(&mut *line, f)?,
+                        Cell::Bool(b) => {
+                            line.extend_from_slice(if *b { b"true" } else { b"false" })
+                        }
+                        Cell::Empty => line.extend_from_slice(b"null"),
                     }
                 }
-                self.out.write_all(b"}")?;
+                line.push(b'}');
+                self.out.write_all(line)?;
             }
             Format::Csv => {
                 if self.written == 0 {
@@ -340,6 +340,7 @@ fn csv_field(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     fn sample() -> Table {
         let mut t = Table::new(&["product", "seats", "cost"]);
