@@ -365,16 +365,21 @@ pub(super) fn day_of(text: &str) -> Option<Date> {
 /// written in key order.
 fn write(tx: &Transaction<'_>, people: &People, seats: &Seats) -> rusqlite::Result<()> {
     tx.execute_batch(
-        "DELETE FROM seats; DELETE FROM people_source;
+        "DELETE FROM seats; DELETE FROM seat_products; DELETE FROM people_source;
          INSERT INTO people_source SELECT connector, generation FROM current;",
     )?;
-    // In key order: products by key and instance, then billable, then
-    // never used before the least recently used, then account.
+    // Slots in key and instance order; rows in key order: slot, then
+    // billable, then never used before the least recently used, then
+    // account.
     let mut by_name: Vec<u16> = (0..seats.products.len() as u16).collect();
     by_name.sort_by_key(|&p| &seats.products[p as usize]);
     let mut rank = vec![0u16; by_name.len()];
+    let mut slot =
+        tx.prepare("INSERT INTO seat_products (slot, product_key, instance) VALUES (?1, ?2, ?3)")?;
     for (r, &p) in by_name.iter().enumerate() {
         rank[p as usize] = r as u16;
+        let (key, instance) = &seats.products[p as usize];
+        slot.execute(rusqlite::params![r as i64, key, instance])?;
     }
     let mut rows: Vec<(u16, &Seat, &Id, u32)> = seats
         .seats
@@ -401,10 +406,9 @@ fn write(tx: &Transaction<'_>, people: &People, seats: &Seats) -> rusqlite::Resu
     });
     // Many rows per statement: the per-statement cost is most of a row's.
     let values = |n: usize| {
-        let one = "(?, ?, ?, ?, ?, ?, ?)";
+        let one = "(?, ?, ?, ?, ?, ?)";
         format!(
-            "INSERT INTO seats (product_key, instance, billable, last_active, account_id, person, \
-             email) VALUES {}",
+            "INSERT INTO seats (slot, billable, last_active, account_id, person, email) VALUES {}",
             vec![one; n].join(", ")
         )
     };
@@ -421,12 +425,10 @@ fn write(tx: &Transaction<'_>, people: &People, seats: &Seats) -> rusqlite::Resu
             .iter()
             .map(|(_, seat, ..)| seat.last_active.map(|d| d.to_string()).unwrap_or_default())
             .collect();
-        let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 7);
+        let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 6);
         for ((product, seat, holder, person), day) in chunk.iter().zip(&days) {
-            let (key, instance) = &seats.products[*product as usize];
             params.extend([
-                key as &dyn rusqlite::ToSql,
-                instance,
+                &rank[*product as usize] as &dyn rusqlite::ToSql,
                 &seat.billable,
                 day,
                 &holder.id,

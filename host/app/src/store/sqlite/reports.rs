@@ -54,7 +54,7 @@ fn instances(
         instance.sandbox = instance.sandbox.or(row.get(5)?);
         *bought = (*bought).max(seats);
     }
-    let mut stmt = conn.prepare_cached("SELECT DISTINCT product_key, instance FROM seats")?;
+    let mut stmt = conn.prepare_cached("SELECT product_key, instance FROM seat_products")?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         let (key, instance): InstanceKey = (row.get(0)?, row.get(1)?);
@@ -93,11 +93,13 @@ pub(super) fn product_seats(conn: &Connection, today: Date) -> rusqlite::Result<
         .collect();
     let since = |days: i64| (today - Duration::days(days)).to_string();
     let mut stmt = conn.prepare_cached(
-        "SELECT product_key, instance, COUNT(*), COUNT(*) FILTER (WHERE billable),
-                COUNT(*) FILTER (WHERE billable AND last_active >= ?1),
-                COUNT(*) FILTER (WHERE billable AND last_active >= ?2),
-                COUNT(*) FILTER (WHERE billable AND last_active = '')
-         FROM seats GROUP BY product_key, instance",
+        "SELECT p.product_key, p.instance, s.n, s.billable, s.active_30, s.active_90, s.never
+         FROM (SELECT slot, COUNT(*) AS n, COUNT(*) FILTER (WHERE billable) AS billable,
+                      COUNT(*) FILTER (WHERE billable AND last_active >= ?1) AS active_30,
+                      COUNT(*) FILTER (WHERE billable AND last_active >= ?2) AS active_90,
+                      COUNT(*) FILTER (WHERE billable AND last_active = '') AS never
+               FROM seats GROUP BY slot) s
+         JOIN seat_products p USING (slot)",
     )?;
     let mut rows = stmt.query(params![since(30), since(90)])?;
     while let Some(row) = rows.next()? {
@@ -157,9 +159,10 @@ fn merge_idle(
     since: &str,
     each: &mut dyn FnMut(Seat) -> ControlFlow<()>,
 ) -> rusqlite::Result<ControlFlow<()>> {
-    let sql = "SELECT account_id, email, last_active FROM seats
-               WHERE product_key = ?1 AND instance = ?2 AND billable = 1 AND last_active < ?3
-               ORDER BY last_active, account_id";
+    let sql = "SELECT s.account_id, s.email, s.last_active FROM seats s
+               WHERE s.slot = (SELECT slot FROM seat_products WHERE product_key = ?1 AND instance = ?2)
+                 AND s.billable = 1 AND s.last_active < ?3
+               ORDER BY s.last_active, s.account_id";
     let mut statements = Vec::with_capacity(group.len());
     for _ in group {
         statements.push(conn.prepare(sql)?);

@@ -156,7 +156,9 @@ CREATE INDEX usage_by_generation ON usage (connector, generation);
 ///
 /// `seats` holds one row per person and product instance held, derived
 /// from the data tables whenever the current generations change
-/// (`people_source` says which ones they were derived from). Rows are
+/// (`people_source` says which ones they were derived from); its product
+/// instances are numbered in `seat_products` (slots in key and instance
+/// order), so that a row carries a number rather than an ARI. Rows are
 /// clustered the way the reports read them: by product and instance, then
 /// by whether they are billable, then from the longest idle
 /// (`last_active` is `''` for never) to the most recently active; they are
@@ -172,15 +174,20 @@ CREATE TABLE people_source (
     connector  TEXT PRIMARY KEY,
     generation INTEGER NOT NULL
 );
-CREATE TABLE seats (
+CREATE TABLE seat_products (
+    slot        INTEGER PRIMARY KEY,
     product_key TEXT NOT NULL,
     instance    TEXT NOT NULL,
+    UNIQUE (product_key, instance)
+);
+CREATE TABLE seats (
+    slot        INTEGER NOT NULL REFERENCES seat_products (slot),
     billable    INTEGER NOT NULL,
     last_active TEXT NOT NULL,
     account_id  TEXT NOT NULL,
     person      INTEGER NOT NULL,
     email       TEXT,
-    PRIMARY KEY (product_key, instance, billable, last_active, account_id, person)
+    PRIMARY KEY (slot, billable, last_active, account_id, person)
 ) WITHOUT ROWID;
 ";
 
