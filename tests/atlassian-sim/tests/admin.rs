@@ -52,15 +52,7 @@ impl Admin {
         if let Some(b) = body {
             request = request.json(&b);
         }
-        let response = request.send().await.expect("the simulator answers");
-        let status = response.status();
-        let text = response.text().await.expect("a body");
-        let body = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}: {text}"))
-        };
-        (status, body)
+        support::answer(request).await
     }
 
     /// Sends with the organisation API key.

@@ -5,7 +5,7 @@
 mod support;
 
 use atlassian_sim::{AccountType, Org, Person, ProductKey, Simulator, Status};
-use reqwest::{Method, RequestBuilder, StatusCode};
+use reqwest::{Method, RequestBuilder};
 use serde_json::{Value, json};
 use time::macros::format_description;
 
@@ -22,15 +22,8 @@ fn request_url(sim: &Simulator, method: Method, url: &str) -> RequestBuilder {
         .basic_auth(&c.admin_email, Some(&c.bitbucket_api_token))
 }
 
-async fn answer(builder: RequestBuilder) -> (StatusCode, Value) {
-    let response = builder.send().await.expect("an answer");
-    let status = response.status();
-    let text = response.text().await.expect("a body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 async fn get(sim: &Simulator, path: &str, query: &[(&str, &str)]) -> Value {
-    let (status, body) = answer(request(sim, Method::GET, path).query(query)).await;
+    let (status, body) = support::answer(request(sim, Method::GET, path).query(query)).await;
     assert_eq!(status, 200, "GET {path}: {body}");
     body
 }
@@ -122,7 +115,7 @@ async fn every_page(
         );
         assert_eq!(next, expected);
         assert!(number < pages, "a next after the last page: {next}");
-        let (status, body) = answer(request_url(sim, Method::GET, next)).await;
+        let (status, body) = support::answer(request_url(sim, Method::GET, next)).await;
         assert_eq!(status, 200);
         page = body;
     }
@@ -176,7 +169,7 @@ async fn members_page_by_page_to_the_last_one() {
     assert_eq!(past["values"], json!([]));
     for query in [[("pagelen", "101")], [("pagelen", "0")], [("page", "0")]] {
         let (status, body) =
-            answer(request(&sim, Method::GET, &members_path(&sim)).query(&query)).await;
+            support::answer(request(&sim, Method::GET, &members_path(&sim)).query(&query)).await;
         assert_eq!(status, 400, "{query:?}");
         assert_eq!(body["type"], "error");
     }
@@ -291,7 +284,8 @@ async fn an_email_filter_returns_just_those_members_with_their_emails() {
         "user.email IN (unquoted)",
     ] {
         let (status, body) =
-            answer(request(&sim, Method::GET, &members_path(&sim)).query(&[("q", q)])).await;
+            support::answer(request(&sim, Method::GET, &members_path(&sim)).query(&[("q", q)]))
+                .await;
         assert_eq!(status, 400, "{q}");
         assert_eq!(body["type"], "error");
     }
@@ -325,7 +319,8 @@ async fn one_member_by_uuid_or_account_id() {
     let by_account = get(&sim, &path(&member.account_id), &[]).await;
     assert_eq!(by_uuid, by_account);
     assert_eq!(by_uuid["user"]["account_id"], member.account_id.as_str());
-    let (status, body) = answer(request(&sim, Method::GET, &path(&outsider.account_id))).await;
+    let (status, body) =
+        support::answer(request(&sim, Method::GET, &path(&outsider.account_id))).await;
     assert_eq!(status, 404);
     assert_eq!(body["type"], "error");
 }
@@ -379,7 +374,7 @@ async fn permissions_carry_last_access_and_the_owner_filter_works() {
     )
     .await;
     assert_eq!(user_uuids(&got), owners);
-    let (status, _) = answer(
+    let (status, _) = support::answer(
         request(&sim, Method::GET, &permissions_path(&sim)).query(&[("q", "permission ~ \"own\"")]),
     )
     .await;
@@ -421,7 +416,7 @@ async fn users_by_account_id_or_uuid_with_their_status() {
         assert_eq!(by_id["display_name"], p.name.as_str());
         assert_eq!(by_id["nickname"], p.nickname.as_str());
     }
-    let (status, body) = answer(request(&sim, Method::GET, "/2.0/users/nobody")).await;
+    let (status, body) = support::answer(request(&sim, Method::GET, "/2.0/users/nobody")).await;
     assert_eq!(status, 404);
     assert_eq!(body["type"], "error");
 }
@@ -440,13 +435,13 @@ async fn bad_credentials_and_unknown_workspaces_are_refused() {
             .basic_auth(&c.user_email, Some(&c.bitbucket_api_token)),
         client.get(&url).bearer_auth(&c.bitbucket_api_token),
     ] {
-        let (status, body) = answer(builder).await;
+        let (status, body) = support::answer(builder).await;
         assert_eq!(status, 401);
         assert_eq!(body["type"], "error");
         assert!(body["error"]["message"].is_string());
     }
     for path in ["/2.0/workspaces/elsewhere/members", "/1.0/groups/elsewhere"] {
-        let (status, body) = answer(request(&sim, Method::GET, path)).await;
+        let (status, body) = support::answer(request(&sim, Method::GET, path)).await;
         assert_eq!(status, 404, "{path}");
         assert_eq!(body["type"], "error");
     }
@@ -521,7 +516,7 @@ async fn groups_list_the_organisations_groups_with_their_members() {
         .map(|m| m["account_id"].as_str().unwrap())
         .collect();
     assert_eq!(got, bitbucket_users);
-    let (status, _) = answer(request(
+    let (status, _) = support::answer(request(
         &sim,
         Method::GET,
         &group_path(&sim, "no-such-group"),
@@ -564,7 +559,7 @@ async fn group_changes_show_in_the_members_and_respect_seats() {
 
     // Bitbucket is full: no seat for a newcomer.
     let (status, body) =
-        answer(request(&sim, Method::PUT, &member_path(&joining)).json(&json!({}))).await;
+        support::answer(request(&sim, Method::PUT, &member_path(&joining)).json(&json!({}))).await;
     assert_eq!(status, 403, "{body}");
 
     // Removing someone frees a seat.
@@ -572,7 +567,7 @@ async fn group_changes_show_in_the_members_and_respect_seats() {
         .bitbucket_uuid
         .replace('{', "%7B")
         .replace('}', "%7D");
-    let (status, _) = answer(request(
+    let (status, _) = support::answer(request(
         &sim,
         Method::DELETE,
         &format!("{}/{uuid}", group_path(&sim, "bitbucket-users")),
@@ -582,12 +577,12 @@ async fn group_changes_show_in_the_members_and_respect_seats() {
     let after = get(&sim, &members_path(&sim), &[("pagelen", "100")]).await;
     assert_eq!(size(&after), size(&before) - 1);
     assert!(!user_uuids(after["values"].as_array().unwrap()).contains(&leaving.bitbucket_uuid));
-    let (status, _) = answer(request(&sim, Method::DELETE, &member_path(&leaving))).await;
+    let (status, _) = support::answer(request(&sim, Method::DELETE, &member_path(&leaving))).await;
     assert_eq!(status, 404, "no longer in the group");
 
     // The body must be a JSON object.
     for body in ["", "[]", "not json"] {
-        let (status, reply) = answer(
+        let (status, reply) = support::answer(
             request(&sim, Method::PUT, &member_path(&joining))
                 .header("content-type", "application/json")
                 .body(body),
@@ -597,11 +592,11 @@ async fn group_changes_show_in_the_members_and_respect_seats() {
         assert_eq!(reply["type"], "error");
     }
     let (status, added) =
-        answer(request(&sim, Method::PUT, &member_path(&joining)).json(&json!({}))).await;
+        support::answer(request(&sim, Method::PUT, &member_path(&joining)).json(&json!({}))).await;
     assert_eq!(status, 200);
     assert_eq!(added["uuid"], joining.bitbucket_uuid.as_str());
     let (status, _) =
-        answer(request(&sim, Method::PUT, &member_path(&joining)).json(&json!({}))).await;
+        support::answer(request(&sim, Method::PUT, &member_path(&joining)).json(&json!({}))).await;
     assert_eq!(status, 409, "already a member");
 
     let after = every_page(&sim, &members_path(&sim), &[("pagelen", "100")], 100).await;
@@ -614,7 +609,7 @@ async fn group_changes_show_in_the_members_and_respect_seats() {
     );
     // Full again.
     let (status, _) =
-        answer(request(&sim, Method::PUT, &member_path(&second)).json(&json!({}))).await;
+        support::answer(request(&sim, Method::PUT, &member_path(&second)).json(&json!({}))).await;
     assert_eq!(status, 403);
     let listed = get(&sim, &group_path(&sim, "bitbucket-users"), &[]).await;
     let in_group: Vec<&str> = listed

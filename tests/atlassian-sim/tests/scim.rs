@@ -51,15 +51,7 @@ impl Scim {
         if let Some(b) = body {
             request = request.json(&b);
         }
-        let response = request.send().await.expect("the simulator answers");
-        let status = response.status();
-        let text = response.text().await.expect("a body");
-        let body = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{url}: {e}: {text}"))
-        };
-        (status, body)
+        support::answer(request).await
     }
 
     /// Sends to `path` under the directory with the directory key.

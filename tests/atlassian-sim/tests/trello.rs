@@ -20,20 +20,14 @@ async fn call(
     query: &[(&str, &str)],
 ) -> (StatusCode, Value) {
     let c = sim.credentials();
-    let response = support::client()
+    let request = support::client()
         .request(method, format!("{}{path}", sim.urls().trello))
         .query(&[
             ("key", c.trello_key.as_str()),
             ("token", c.trello_token.as_str()),
         ])
-        .query(query)
-        .send()
-        .await
-        .expect("an answer");
-    let status = response.status();
-    let text = response.text().await.expect("a body");
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    (status, body)
+        .query(query);
+    support::answer(request).await
 }
 
 async fn get(sim: &Simulator, path: &str, query: &[(&str, &str)]) -> Value {

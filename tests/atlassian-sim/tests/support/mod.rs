@@ -11,24 +11,21 @@ use time::macros::datetime;
 
 /// A simulator with `people` accounts, a fixed seed and a fixed clock.
 pub async fn sim(people: usize) -> Simulator {
-    Simulator::start(SimOptions {
-        seed: 11,
-        people,
-        now: Some(datetime!(2026-11-24 12:00 UTC)),
-        ..SimOptions::default()
-    })
-    .await
-    .expect("the simulator starts")
+    start(people, false).await
 }
 
 /// A multi-site simulator ([`SimOptions::multi_site`]) with `people`
 /// accounts, the seed and clock of [`sim`].
 pub async fn multi_site_sim(people: usize) -> Simulator {
+    start(people, true).await
+}
+
+async fn start(people: usize, multi_site: bool) -> Simulator {
     Simulator::start(SimOptions {
         seed: 11,
         people,
         now: Some(datetime!(2026-11-24 12:00 UTC)),
-        multi_site: true,
+        multi_site,
         ..SimOptions::default()
     })
     .await
@@ -43,6 +40,20 @@ pub fn client() -> reqwest::Client {
         .no_proxy()
         .build()
         .expect("a client")
+}
+
+/// Sends `request` and reads the answer: its status and its body as JSON
+/// (`null` when empty, a JSON string when it is not JSON).
+pub async fn answer(request: reqwest::RequestBuilder) -> (reqwest::StatusCode, Value) {
+    let response = request.send().await.expect("the simulator answers");
+    let status = response.status();
+    let text = response.text().await.expect("a body");
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, body)
 }
 
 /// One of the OpenAPI documents in `openapi/`, ready to validate answers.
