@@ -11,6 +11,14 @@
 //! - `/limited?key=K&times=N[&retry-after=S]`: `429` with `Retry-After: S`
 //!   (default 1) the first `N` times for key `K`, then `200`.
 //! - `/slow?ms=N`: `200` after `N` ms.
+//! - `/failing?key=K&times=N&status=S`: status `S` the first `N` times for
+//!   key `K`, then `200 {"attempts":A}`.
+//! - `/cut?key=K&times=N`: the first `N` times for key `K`, the head of a
+//!   `200` and half its body, then the connection closes; then `200
+//!   {"attempts":A}`. The request counts as received (and applied) each
+//!   time.
+//! - `/read/…`: the route `/…`; the hostile connector declares `POST`s
+//!   under `/read` as reads.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -47,6 +55,17 @@ impl Drop for TestServer {
 struct Shared {
     seen: Arc<Mutex<Vec<Seen>>>,
     limited: Mutex<HashMap<String, u32>>,
+}
+
+impl Shared {
+    /// How many times key `key` of `route` has been asked for, this one
+    /// included.
+    fn count(&self, route: &str, key: String) -> u64 {
+        let mut limited = self.limited.lock().unwrap();
+        let count = limited.entry(format!("{route}/{key}")).or_default();
+        *count += 1;
+        u64::from(*count)
+    }
 }
 
 impl TestServer {
@@ -119,6 +138,7 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
             authorization: authorization.clone(),
         });
         let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+        let path = path.strip_prefix("/read").unwrap_or(path);
         let params: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
             .into_owned()
             .collect();
@@ -143,10 +163,8 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
                 }
             }
             "/limited" => {
-                let mut limited = shared.limited.lock().unwrap();
-                let count = limited.entry(param("key")).or_default();
-                *count += 1;
-                if u64::from(*count) <= number("times") {
+                let count = shared.count(path, param("key"));
+                if count <= number("times") {
                     let wait = params
                         .get("retry-after")
                         .cloned()
@@ -159,6 +177,25 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
                 } else {
                     respond(200, &[], format!(r#"{{"attempts":{count}}}"#).as_bytes())
                 }
+            }
+            "/failing" => {
+                let count = shared.count(path, param("key"));
+                if count <= number("times") {
+                    let status = number("status") as u16;
+                    respond(status, &[], br#"{"message":"try again"}"#)
+                } else {
+                    respond(200, &[], format!(r#"{{"attempts":{count}}}"#).as_bytes())
+                }
+            }
+            "/cut" => {
+                let count = shared.count(path, param("key"));
+                if count <= number("times") {
+                    let mut cut = respond(200, &[], &[b'x'; 64]);
+                    cut.truncate(cut.len() - 32);
+                    reader.get_mut().write_all(&cut).await?;
+                    return reader.get_mut().shutdown().await;
+                }
+                respond(200, &[], format!(r#"{{"attempts":{count}}}"#).as_bytes())
             }
             "/slow" => {
                 tokio::time::sleep(Duration::from_millis(number("ms"))).await;

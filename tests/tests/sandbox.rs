@@ -5,7 +5,7 @@ use roster_sandbox::config_schema::SECRET_PLACEHOLDER;
 use roster_sandbox::contract::{Action, OutcomeStatus};
 use roster_sandbox::{
     CallError, Component, HttpLimits, Limits, LoadError, NetworkPolicy, OpenError, Runtime,
-    RuntimeOptions, SessionOptions, Tape,
+    RuntimeOptions, Session, SessionOptions, Tape,
 };
 use roster_tests::components::{FUTURE_CONTRACT, HOSTILE};
 use roster_tests::server::TestServer;
@@ -468,6 +468,171 @@ async fn a_wait_longer_than_allowed_is_a_typed_rate_limit() {
     assert_eq!(outcome(&report), "rate-limited", "{report:?}");
     assert!(report["error"].contains("3600"), "{report:?}");
     assert_eq!(server.seen().len(), 1, "no retry within the hour");
+}
+
+/// A runtime whose backoff is short enough for tests of retries.
+async fn quick_retries() -> (Runtime, Component) {
+    let mut opts = options(true);
+    opts.http = HttpLimits {
+        backoff_base: Duration::from_millis(2),
+        ..HttpLimits::default()
+    };
+    load(opts).await
+}
+
+/// Opens a session sending `method` to `target` on `server`.
+async fn session_to(
+    runtime: &Runtime,
+    connector: &Component,
+    server: &TestServer,
+    method: &str,
+    target: &str,
+) -> Session {
+    let c = config(
+        &server.url(),
+        "fetch",
+        json!({ "target": format!("{}{target}", server.url()), "method": method }),
+    );
+    runtime
+        .open(connector, &c, SessionOptions::default())
+        .await
+        .expect("session opens")
+}
+
+/// The attributes of the one account a `fetch` reports.
+async fn fetched(session: &mut Session) -> HashMap<String, String> {
+    let page = session.accounts(None).await.expect("the call returns");
+    page.items[0].attributes.iter().cloned().collect()
+}
+
+#[tokio::test]
+async fn reads_are_retried_after_server_errors_and_cut_bodies() {
+    let (runtime, connector) = quick_retries().await;
+    let server = TestServer::start().await.unwrap();
+    for (method, target, fault) in [
+        ("GET", "/failing?key=a&times=2&status=500", "server_errors"),
+        ("GET", "/failing?key=b&times=2&status=502", "server_errors"),
+        ("GET", "/failing?key=c&times=2&status=504", "server_errors"),
+        ("GET", "/cut?key=d&times=2", "connection"),
+        ("POST", "/read/cut?key=e&times=2", "connection"),
+        (
+            "POST",
+            "/read/failing?key=f&times=2&status=500",
+            "server_errors",
+        ),
+    ] {
+        let mut session = session_to(&runtime, &connector, &server, method, target).await;
+        let report = fetched(&mut session).await;
+        assert_eq!(
+            (outcome(&report), report["status"].as_str()),
+            ("ok", "200"),
+            "{method} {target}: {report:?}"
+        );
+        assert_eq!(report["body"], r#"{"attempts":3}"#, "{method} {target}");
+        let absorbed = session.absorbed();
+        let retries = absorbed.retries[&format!("127.0.0.1:{}", server.port())];
+        let counted = match fault {
+            "server_errors" => retries.server_errors,
+            _ => retries.connection,
+        };
+        assert_eq!(
+            (counted, retries.total()),
+            (2, 2),
+            "{method} {target}: {retries:?}"
+        );
+        assert_eq!(absorbed.gave_up, None);
+    }
+}
+
+#[tokio::test]
+async fn a_get_that_keeps_failing_gives_up_after_the_budget_and_says_so() {
+    let (runtime, connector) = quick_retries().await;
+    let server = TestServer::start().await.unwrap();
+    let mut session = session_to(
+        &runtime,
+        &connector,
+        &server,
+        "GET",
+        "/failing?key=a&times=1000&status=500",
+    )
+    .await;
+    let report = fetched(&mut session).await;
+    assert_eq!(
+        report["status"], "500",
+        "the connector gets the last answer"
+    );
+    let attempts = HttpLimits::default().max_retries as usize + 1;
+    assert_eq!(server.seen().len(), attempts);
+    let gave_up = session
+        .absorbed()
+        .gave_up
+        .expect("the host says it gave up");
+    let upstream = format!("GET http://127.0.0.1:{}/failing", server.port());
+    assert!(gave_up.starts_with(&upstream), "{gave_up}");
+    assert!(
+        gave_up.contains(&format!("gave up after {attempts} attempts (answered 500)")),
+        "{gave_up}"
+    );
+    assert!(
+        !gave_up.contains("key=a"),
+        "no query, which may hold a secret"
+    );
+}
+
+#[tokio::test]
+async fn a_write_cut_off_after_the_upstream_applied_it_is_not_sent_again() {
+    let (runtime, connector) = quick_retries().await;
+    let server = TestServer::start().await.unwrap();
+    let mut session = session_to(&runtime, &connector, &server, "POST", "/cut?key=w&times=1").await;
+    let applied = session
+        .provision(&Action::Suspend("a1".into()), false)
+        .await
+        .unwrap();
+    assert!(
+        applied.summary.starts_with("outcome=outcome-unknown"),
+        "{}",
+        applied.summary
+    );
+    assert!(
+        applied.summary.contains("the host did not send it again"),
+        "{}",
+        applied.summary
+    );
+    let posts = server.seen().iter().filter(|s| s.method == "POST").count();
+    assert_eq!(posts, 1, "the write reached the upstream once");
+    for (method, target) in [
+        ("PUT", "/cut?key=p&times=1"),
+        ("DELETE", "/cut?key=d&times=1"),
+    ] {
+        let mut session = session_to(&runtime, &connector, &server, method, target).await;
+        let report = fetched(&mut session).await;
+        assert_eq!(outcome(&report), "outcome-unknown", "{method}: {report:?}");
+    }
+    assert_eq!(server.seen().len(), 3);
+}
+
+#[tokio::test]
+async fn a_write_is_retried_only_where_the_upstream_refused_it() {
+    let (runtime, connector) = quick_retries().await;
+    let server = TestServer::start().await.unwrap();
+    // 500: the write may have been applied; the connector decides.
+    let mut session = session_to(
+        &runtime,
+        &connector,
+        &server,
+        "POST",
+        "/failing?key=a&times=1&status=500",
+    )
+    .await;
+    assert_eq!(fetched(&mut session).await["status"], "500");
+    assert_eq!(server.seen().len(), 1);
+    // 503 and 429: refused, so sent again.
+    for (key, status) in [("b", 503), ("c", 429)] {
+        let target = format!("/failing?key={key}&times=1&status={status}");
+        let mut session = session_to(&runtime, &connector, &server, "POST", &target).await;
+        let report = fetched(&mut session).await;
+        assert_eq!(report["body"], r#"{"attempts":2}"#, "{status}: {report:?}");
+    }
 }
 
 #[tokio::test]

@@ -6,18 +6,27 @@
 //! at once, each session taking the next stream left to read; all share
 //! the upstreams' request budgets. Pages go to the store's own thread: a
 //! stream asks for its next page while the previous one is written.
+//!
+//! A page call that fails with a transient error (an upstream still
+//! failing after the host's own retries) is made again from the same
+//! cursor, a few times with backoff, before the stream fails: page calls
+//! only read. The run records the retries it absorbed, and the log says
+//! how many each upstream needed.
 
-use crate::store::{Checkpoint, PageRows, Pending, Run, StoreError, StoreHandle};
-use roster_sandbox::contract::{Account, License, Product, Stream, Usage};
-use roster_sandbox::{CallError, Session};
-use std::collections::{HashSet, VecDeque};
+use crate::store::{Checkpoint, PageRows, Pending, Run, RunRetries, StoreError, StoreHandle};
+use roster_sandbox::contract::{
+    Account, ConnectorError, License, Product, Stream, UpstreamError, Usage,
+};
+use roster_sandbox::{CallError, Retries, Session};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::sync::Mutex;
+use std::time::Duration;
 
 /// Why a sync failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     /// A connector call failed.
-    #[error("connector `{connector}`, stream `{stream}`: {source}")]
+    #[error("connector `{connector}`, stream `{stream}`: {source}{}", host_said(.gave_up))]
     Call {
         /// The connector instance.
         connector: String,
@@ -25,6 +34,8 @@ pub enum SyncError {
         stream: &'static str,
         /// The failure.
         source: CallError,
+        /// The last request of the call the host stopped retrying, if any.
+        gave_up: Option<String>,
     },
     /// The connector handed back a cursor it had already given: the stream
     /// would never end.
@@ -55,6 +66,13 @@ pub enum SyncError {
     /// The store refused (a duplicate id, or SQLite failed).
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+fn host_said(gave_up: &Option<String>) -> String {
+    gave_up
+        .as_ref()
+        .map(|g| format!(" (the host: {g})"))
+        .unwrap_or_default()
 }
 
 /// Progress of a sync, for a progress bar or a log line.
@@ -118,11 +136,20 @@ pub async fn sync(
             store.call(move |s| s.begin_run(&connector)).await?
         }
     };
+    let tally = Tally::default();
     let drained = futures::future::try_join(
-        drain_all(store, sessions, &run, progress),
+        drain_all(store, sessions, &run, &tally, progress),
         prune(store, name),
     );
-    match drained.await {
+    let drained = drained.await;
+    let retries = tally.finish(name);
+    if retries != RunRetries::default() {
+        let counted = run.clone();
+        if let Err(e) = store.call(move |s| s.add_retries(&counted, retries)).await {
+            tracing::error!("could not record the retries of run {}: {e}", run.id);
+        }
+    }
+    match drained {
         Ok(((), ())) => {
             let done = run.clone();
             let run = store
@@ -150,6 +177,7 @@ async fn drain_all(
     store: &StoreHandle,
     sessions: &mut [Session],
     run: &Run,
+    tally: &Tally,
     progress: &dyn Progress,
 ) -> Result<(), SyncError> {
     let Some(streams) = sessions.first().map(streams_of) else {
@@ -171,7 +199,7 @@ async fn drain_all(
     let readers = sessions.iter_mut().map(|session| async move {
         while let Some(stream) = next_stream() {
             let checkpoint = checkpoints.iter().find(|c| c.stream == stream);
-            drain(store, session, run, stream, checkpoint, progress).await?;
+            drain(store, session, run, stream, checkpoint, tally, progress).await?;
         }
         Ok::<_, SyncError>(())
     });
@@ -201,45 +229,18 @@ async fn drain(
     run: &Run,
     stream: Stream,
     checkpoint: Option<&Checkpoint>,
+    tally: &Tally,
     progress: &dyn Progress,
 ) -> Result<(), SyncError> {
     let mut cursor = checkpoint.and_then(|c| c.cursor.clone());
     let mut items = checkpoint.map_or(0, |c| c.items);
     let mut seen: HashSet<String> = cursor.iter().cloned().collect();
-    let call_error = |source| SyncError::Call {
-        connector: run.connector.clone(),
-        stream: stream.as_str(),
-        source,
-    };
     // The previous page, being written while the next is read.
     let mut writing: Option<Pending<()>> = None;
     loop {
         // Each page is checked before it is stored, so that a bad cursor
         // never becomes a checkpoint.
-        let (rows, next) = match stream {
-            Stream::Products => {
-                let products = session.products().await.map_err(call_error)?;
-                (Rows::Products(products), None)
-            }
-            Stream::Accounts => {
-                let page = session
-                    .accounts(cursor.as_deref())
-                    .await
-                    .map_err(call_error)?;
-                (Rows::Accounts(page.items), page.next_cursor)
-            }
-            Stream::Licenses => {
-                let page = session
-                    .licenses(cursor.as_deref())
-                    .await
-                    .map_err(call_error)?;
-                (Rows::Licenses(page.items), page.next_cursor)
-            }
-            Stream::Usage => {
-                let page = session.usage(cursor.as_deref()).await.map_err(call_error)?;
-                (Rows::Usage(page.items), page.next_cursor)
-            }
-        };
+        let (rows, next) = read_page(session, run, stream, cursor.as_deref(), tally).await?;
         if let Some(next) = &next {
             check_cursor(run, stream, &mut seen, next)?;
         }
@@ -262,6 +263,130 @@ async fn drain(
     }
     progress.done(&run.connector, stream, items);
     Ok(())
+}
+
+/// Page calls made again after a transient failure, at most.
+const CALL_RETRIES: u32 = 4;
+/// The first wait before a page call is made again; doubled each time.
+const CALL_BACKOFF: Duration = Duration::from_secs(1);
+/// The longest rate-limit wait a sync sits out before it fails the stream.
+const MAX_CALL_WAIT: Duration = Duration::from_secs(120);
+
+/// One page of `stream` from `cursor`, the call made again from the same
+/// cursor while it fails transiently and retries are left.
+async fn read_page(
+    session: &mut Session,
+    run: &Run,
+    stream: Stream,
+    cursor: Option<&str>,
+    tally: &Tally,
+) -> Result<(Rows, Option<String>), SyncError> {
+    let mut retry = 0;
+    loop {
+        let page = match stream {
+            Stream::Products => session.products().await.map(|p| (Rows::Products(p), None)),
+            Stream::Accounts => session
+                .accounts(cursor)
+                .await
+                .map(|p| (Rows::Accounts(p.items), p.next_cursor)),
+            Stream::Licenses => session
+                .licenses(cursor)
+                .await
+                .map(|p| (Rows::Licenses(p.items), p.next_cursor)),
+            Stream::Usage => session
+                .usage(cursor)
+                .await
+                .map(|p| (Rows::Usage(p.items), p.next_cursor)),
+        };
+        let gave_up = tally.add(session);
+        let error = match page {
+            Ok(page) => return Ok(page),
+            Err(e) => e,
+        };
+        let wait = transient_wait(&error, retry);
+        match wait {
+            Some(wait) if retry < CALL_RETRIES && wait <= MAX_CALL_WAIT => {
+                tracing::warn!(
+                    connector = run.connector,
+                    stream = stream.as_str(),
+                    "{error}; reading the page again in {:.1} s",
+                    wait.as_secs_f64()
+                );
+                tally.call_retried();
+                tokio::time::sleep(wait).await;
+                retry += 1;
+            }
+            _ => {
+                return Err(SyncError::Call {
+                    connector: run.connector.clone(),
+                    stream: stream.as_str(),
+                    source: error,
+                    gave_up,
+                });
+            }
+        }
+    }
+}
+
+/// How long to wait before calling again after `error`, if it is
+/// transient: an upstream that failed or refused for now. A failure of the
+/// sandbox (a trap, a deadline, memory) discards the session and is not.
+fn transient_wait(error: &CallError, retry: u32) -> Option<Duration> {
+    let backoff = || roster_sandbox::backoff(CALL_BACKOFF, retry);
+    match error {
+        CallError::Connector(ConnectorError::RateLimited(seconds)) => {
+            Some(seconds.map_or_else(backoff, |s| Duration::from_secs(u64::from(s))))
+        }
+        CallError::Connector(ConnectorError::Upstream(UpstreamError { status, .. }))
+            if matches!(status, 0 | 500 | 502 | 503 | 504) =>
+        {
+            Some(backoff())
+        }
+        _ => None,
+    }
+}
+
+/// The retries a sync absorbed, across its sessions.
+#[derive(Debug, Default)]
+struct Tally(Mutex<TallyInner>);
+
+#[derive(Debug, Default)]
+struct TallyInner {
+    by_upstream: BTreeMap<String, Retries>,
+    calls: u64,
+}
+
+impl Tally {
+    /// Takes in what the host absorbed for `session`'s last call; returns
+    /// the request it gave up on, if any.
+    fn add(&self, session: &Session) -> Option<String> {
+        let absorbed = session.absorbed();
+        let mut inner = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        for (upstream, retries) in &absorbed.retries {
+            inner
+                .by_upstream
+                .entry(upstream.clone())
+                .or_default()
+                .add(retries);
+        }
+        absorbed.gave_up
+    }
+
+    fn call_retried(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).calls += 1;
+    }
+
+    /// Logs each upstream's retries and returns the run's totals.
+    fn finish(&self, connector: &str) -> RunRetries {
+        let inner = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        for (upstream, retries) in &inner.by_upstream {
+            tracing::info!(connector, upstream, "{retries}");
+        }
+        RunRetries {
+            requests: inner.by_upstream.values().map(Retries::total).sum(),
+            calls: inner.calls,
+        }
+    }
 }
 
 /// A page's rows, owned.

@@ -3,9 +3,9 @@
 //! state they work on.
 
 use crate::contract::v0_2_0::roster::connector::{http as http_import, log as log_import};
-use crate::contract::{HttpError, Level, Method, Request, Response, v0_1_0, v0_2_0};
+use crate::contract::{HttpError, Level, Request, Response, v0_1_0, v0_2_0};
 use crate::guest_log::{GuestOutput, LogBudget};
-use crate::http::{Gateway, SessionHttp, method_name};
+use crate::http::{Absorbed, Gateway, SessionHttp, method_name};
 use crate::limits::{Limits, MemoryLimiter};
 use futures::future::join_all;
 use std::sync::Arc;
@@ -82,6 +82,12 @@ impl State {
         self.log.reset();
     }
 
+    /// What the host absorbed for this instance's requests since it was
+    /// last asked.
+    pub(crate) fn absorbed(&self) -> Absorbed {
+        self.http.health.take()
+    }
+
     /// Ends the call's dry run, if it was one.
     pub(crate) fn end_call(&mut self) {
         self.dry_run = false;
@@ -106,15 +112,12 @@ impl State {
 }
 
 impl State {
-    /// Whether a request only reads: a `GET`, a `HEAD`, or a `POST` the
-    /// manifest declares as a read.
+    /// Whether a request only reads (see [`SessionPolicy::is_read`]).
+    ///
+    /// [`SessionPolicy::is_read`]: crate::policy::SessionPolicy::is_read
     fn is_read(&self, request: &Request) -> bool {
-        match request.method {
-            Method::Get | Method::Head => true,
-            Method::Post => url::Url::parse(&request.url)
-                .is_ok_and(|url| self.http.policy.is_read_only_post(&url)),
-            _ => false,
-        }
+        url::Url::parse(&request.url)
+            .is_ok_and(|url| self.http.policy.is_read(request.method, &url))
     }
 }
 

@@ -44,7 +44,7 @@ pub mod secret;
 pub mod session;
 
 pub use component::Component;
-pub use http::{BudgetLimits, HttpLimits, NetworkPolicy, Tape};
+pub use http::{Absorbed, BudgetLimits, HttpLimits, NetworkPolicy, Retries, Tape, backoff};
 pub use limits::Limits;
 pub use runtime::{LoadError, OpenError, Runtime, RuntimeOptions, SessionOptions};
 pub use session::{CallError, Session};

@@ -5,6 +5,7 @@
 //! `{base_url}`); opening a session fills them from the validated config
 //! into [`AllowedPrefix`]es, and every request is checked against those.
 
+use crate::contract::Method;
 use crate::secret::Secret;
 use serde_json::{Map, Value};
 use std::fmt;
@@ -539,9 +540,15 @@ impl SessionPolicy {
         Verdict::Allowed
     }
 
-    /// Whether a `POST` to `url` is one of the reads the manifest declares.
-    pub fn is_read_only_post(&self, url: &Url) -> bool {
-        self.read_only_posts.iter().any(|r| r.matches(url))
+    /// Whether a request only reads: a `GET`, a `HEAD`, or a `POST` to one
+    /// of the reads the manifest declares. Only reads run in a dry run,
+    /// and only reads are sent again after an ambiguous failure.
+    pub fn is_read(&self, method: Method, url: &Url) -> bool {
+        match method {
+            Method::Get | Method::Head => true,
+            Method::Post => self.read_only_posts.iter().any(|r| r.matches(url)),
+            Method::Put | Method::Patch | Method::Delete => false,
+        }
     }
 
     /// The credential with this id.

@@ -4,7 +4,7 @@
 use crate::cache::{ComponentCache, compile_uncached, sha256_hex};
 use crate::component::Component;
 use crate::contract::{API_INTERFACE, Pre, SUPPORTED_VERSIONS};
-use crate::http::{BudgetLimits, Gateway, HttpLimits, NetworkPolicy, SessionHttp, Tape};
+use crate::http::{BudgetLimits, Gateway, Health, HttpLimits, NetworkPolicy, SessionHttp, Tape};
 use crate::imports::{self, State};
 use crate::limits::{EPOCH_TICK, Limits};
 use crate::manifest::{ConfigRejected, Manifest};
@@ -227,6 +227,7 @@ impl Runtime {
             policy: resolved.policy,
             redactor: resolved.redactor,
             tape: options.tape,
+            health: Health::default(),
         };
         let store = session::new_store(
             &self.engine,

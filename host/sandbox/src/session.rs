@@ -6,6 +6,7 @@ use crate::contract::{
     AccountPage, Action, CheckReport, ConnectorError, ConnectorManifest, Instance, LicensePage,
     Outcome, Pre, Product, UsagePage,
 };
+use crate::http::Absorbed;
 use crate::imports::State;
 use crate::limits::deadline_ticks;
 use crate::manifest::Manifest;
@@ -175,6 +176,13 @@ impl Session {
     /// The connector's manifest.
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
+    }
+
+    /// The retries the host made for this session's requests, and the last
+    /// request it gave up on, since this was last asked (each call starts
+    /// a new account).
+    pub fn absorbed(&self) -> Absorbed {
+        self.store.data().absorbed()
     }
 
     /// Proves the config works and reports what it enables.

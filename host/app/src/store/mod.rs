@@ -123,6 +123,20 @@ pub struct Run {
     pub error: Option<String>,
     /// Items stored per stream.
     pub counts: Vec<(Stream, u64)>,
+    /// The transient failures absorbed on the way.
+    pub retries: RunRetries,
+}
+
+/// The transient failures a run absorbed: how an operator sees a degrading
+/// upstream before it fails.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunRetries {
+    /// Requests the host sent again (after a 429, a 5xx or a connection
+    /// fault).
+    pub requests: u64,
+    /// Connector calls the sync made again after a transient failure the
+    /// host's retries did not absorb.
+    pub calls: u64,
 }
 
 /// One page of one stream, to store.
@@ -328,6 +342,10 @@ pub trait Store: Send {
 
     /// Marks a run failed with `error` (its rows stay, for a resume).
     fn fail_run(&mut self, run: &Run, error: &str) -> Result<(), StoreError>;
+
+    /// Adds `retries` to those the run has absorbed (a resumed run adds to
+    /// those of its earlier attempts).
+    fn add_retries(&mut self, run: &Run, retries: RunRetries) -> Result<(), StoreError>;
 
     /// Deletes up to about `limit` rows of `connector`'s generations that
     /// nothing needs any more; zero once there is nothing left to delete.

@@ -5,20 +5,30 @@
 //! literals and private addresses are refused unless the operator allows
 //! them (names are checked again on the addresses they resolve to); then it
 //! sends with the credential attached, within the upstream's budget,
-//! retrying 429 and 503 as the upstream asks, following redirects only
-//! within the policy, capping the body, and redacting every secret from
-//! what comes back.
+//! retrying transient failures where that is safe, following redirects
+//! only within the policy, capping the body, and redacting every secret
+//! from what comes back.
+//!
+//! What is retried: a 429 or a 503 (the upstream refused the request), and
+//! a connection that failed before the request was sent, for every method;
+//! a 500, 502 or 504, a reset, a timeout or a body cut short only for
+//! reads (`GET`, `HEAD` and the `POST`s the manifest declares as reads).
+//! A write whose connection failed after it was sent is never sent again:
+//! the connector gets `outcome-unknown` and must read the target's state.
 
 mod budget;
+mod health;
 mod resolver;
 mod retry;
 mod tape;
 
 pub use budget::{BudgetLimits, Budgets};
+pub use health::{Absorbed, Fault, Health, Retries};
 pub use resolver::is_public;
+pub use retry::backoff;
 pub use tape::{Exchange, Tape};
 
-use crate::contract::{HttpError, Method, Request, Response};
+use crate::contract::{HttpError, Method, Request, Response, explain_http};
 use crate::policy::{Injection, SessionPolicy, Verdict, origin_and_path};
 use crate::secret::Redactor;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -38,8 +48,12 @@ pub struct HttpLimits {
     pub max_response_bytes: u64,
     /// Time for one attempt, connection to last byte.
     pub request_timeout: Duration,
-    /// Retries of one request after 429 / 503 or a dropped connection.
+    /// Retries of one request after a transient failure (see the module
+    /// docs for which).
     pub max_retries: u32,
+    /// First backoff wait when the upstream does not say how long to wait;
+    /// each retry doubles it, with jitter.
+    pub backoff_base: Duration,
     /// Longest single wait an upstream may impose before the host gives up
     /// and reports `rate-limited` to the connector instead.
     pub max_retry_wait: Duration,
@@ -53,6 +67,7 @@ impl Default for HttpLimits {
             max_response_bytes: 16 << 20,
             request_timeout: Duration::from_secs(30),
             max_retries: 6,
+            backoff_base: Duration::from_millis(250),
             max_retry_wait: Duration::from_secs(120),
             max_redirects: 5,
         }
@@ -76,6 +91,8 @@ pub struct SessionHttp {
     pub redactor: Redactor,
     /// Record or replay, if asked.
     pub tape: Option<Tape>,
+    /// What the host absorbed for this session.
+    pub health: Health,
 }
 
 /// The host's HTTP client, shared by every session of a runtime.
@@ -260,7 +277,8 @@ impl Gateway {
         Ok(())
     }
 
-    /// One hop: attempts until an answer that is not a retryable 429 / 503.
+    /// One hop: attempts until an answer or a failure that is not to be
+    /// retried, or until the retries run out.
     async fn send_with_retries(
         &self,
         session: &SessionHttp,
@@ -270,12 +288,11 @@ impl Gateway {
         body: Option<&[u8]>,
         auth: Option<&str>,
     ) -> Result<Answer, HttpError> {
+        let host = url.host_str().unwrap_or_default();
         let port = url.port_or_known_default().unwrap_or(443);
-        let budget = self.budgets.of(url.host_str().unwrap_or_default(), port);
-        let idempotent = matches!(
-            method,
-            Method::Get | Method::Head | Method::Put | Method::Delete
-        );
+        let upstream = format!("{host}:{port}");
+        let budget = self.budgets.of(host, port);
+        let read = session.policy.is_read(method, url);
         let mut attempt = 0;
         loop {
             let permit = budget.acquire().await;
@@ -283,36 +300,80 @@ impl Gateway {
                 .attempt(session, method, url, headers, body, auth)
                 .await;
             drop(permit);
-            let retryable = match &outcome {
-                Ok(a) if matches!(a.status, 429 | 503) => Some(
-                    retry::signalled_delay(&a.headers, a.status == 429, SystemTime::now())
-                        .unwrap_or_else(|| retry::backoff(attempt)),
-                ),
-                Err(HttpError::Transport(_)) if idempotent => Some(retry::backoff(attempt)),
-                _ => None,
+            let Some((fault, wait)) = self.retry_after(&outcome, read, attempt) else {
+                return outcome.map_err(|f| f.into_error(read));
             };
-            let Some(wait) = retryable else {
-                return outcome;
-            };
+            let attempts = attempt + 1;
             if attempt >= self.limits.max_retries || wait > self.limits.max_retry_wait {
+                let last = match &outcome {
+                    Ok(a) => format!("answered {}", a.status),
+                    Err(f) => explain_http(&f.error),
+                };
+                session.health.gave_up(format!(
+                    "{} {}: gave up after {attempts} attempt{} ({last}{})",
+                    method_name(method),
+                    origin_and_path(url),
+                    if attempts == 1 { "" } else { "s" },
+                    if wait > self.limits.max_retry_wait {
+                        format!(
+                            "; the upstream asked to wait {} s, more than the {} s allowed",
+                            wait.as_secs(),
+                            self.limits.max_retry_wait.as_secs()
+                        )
+                    } else {
+                        String::new()
+                    },
+                ));
                 return match outcome {
                     Ok(a) if a.status == 429 => Err(HttpError::RateLimited(Some(
                         u32::try_from(wait.as_secs()).unwrap_or(u32::MAX),
                     ))),
-                    other => other,
+                    other => other.map_err(|f| f.into_error(read)),
                 };
             }
+            session.health.retried(&upstream, fault);
             tracing::debug!(
                 url = %origin_and_path(url),
                 attempt,
                 wait_ms = wait.as_millis() as u64,
-                "upstream asked to wait; retrying"
+                ?fault,
+                "transient failure; retrying"
             );
             if matches!(&outcome, Ok(a) if a.status == 429) {
                 budget.pause(wait);
             }
             tokio::time::sleep(wait).await;
             attempt += 1;
+        }
+    }
+
+    /// Whether an attempt's outcome is sent again, why, and after how long.
+    fn retry_after(
+        &self,
+        outcome: &Result<Answer, Failure>,
+        read: bool,
+        attempt: u32,
+    ) -> Option<(Fault, Duration)> {
+        let backoff = || retry::backoff(self.limits.backoff_base, attempt);
+        match outcome {
+            Ok(a) if matches!(a.status, 429 | 503) => {
+                let fault = if a.status == 429 {
+                    Fault::RateLimited
+                } else {
+                    Fault::ServerError
+                };
+                let asked = retry::signalled_delay(&a.headers, a.status == 429, SystemTime::now());
+                Some((fault, asked.unwrap_or_else(backoff)))
+            }
+            Ok(a) if read && matches!(a.status, 500 | 502 | 504) => {
+                Some((Fault::ServerError, backoff()))
+            }
+            Ok(_) => None,
+            Err(f) => match f.stage {
+                Stage::NotSent => Some((Fault::Connection, backoff())),
+                Stage::Sent if read => Some((Fault::Connection, backoff())),
+                Stage::Sent | Stage::Final => None,
+            },
         }
     }
 
@@ -325,11 +386,12 @@ impl Gateway {
         headers: &HeaderMap,
         body: Option<&[u8]>,
         auth: Option<&str>,
-    ) -> Result<Answer, HttpError> {
+    ) -> Result<Answer, Failure> {
         let mut target = url.clone();
         let mut builder_headers = headers.clone();
         if let Some(credential) = auth.and_then(|id| session.policy.credential(id)) {
-            attach(&credential.injection, &mut target, &mut builder_headers)?;
+            attach(&credential.injection, &mut target, &mut builder_headers)
+                .map_err(Failure::last)?;
         }
         let mut builder = self
             .client
@@ -346,16 +408,18 @@ impl Gateway {
         let status = response.status().as_u16();
         let cap = self.limits.max_response_bytes;
         if response.content_length().is_some_and(|n| n > cap) {
-            return Err(HttpError::TooLarge(cap));
+            return Err(Failure::last(HttpError::TooLarge(cap)));
         }
         let mut collected = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| transport_error(e, url, &session.redactor))?
-        {
+        while let Some(chunk) = response.chunk().await.map_err(|e| {
+            // The answer had begun: the request was received.
+            Failure {
+                stage: Stage::Sent,
+                ..transport_error(e, url, &session.redactor)
+            }
+        })? {
             if collected.len() as u64 + chunk.len() as u64 > cap {
-                return Err(HttpError::TooLarge(cap));
+                return Err(Failure::last(HttpError::TooLarge(cap)));
             }
             collected.extend_from_slice(&chunk);
         }
@@ -364,6 +428,44 @@ impl Gateway {
             headers: response.headers().clone(),
             body: collected,
         })
+    }
+}
+
+/// A failed attempt, and how far the request had got.
+struct Failure {
+    error: HttpError,
+    stage: Stage,
+}
+
+/// How far a failed request got, which decides whether it may be sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// The connection failed before the request left: safe to send again.
+    NotSent,
+    /// The request may have reached the upstream: only a read is sent again.
+    Sent,
+    /// Not a transient failure (too large, refused by the host).
+    Final,
+}
+
+impl Failure {
+    fn last(error: HttpError) -> Self {
+        Failure {
+            error,
+            stage: Stage::Final,
+        }
+    }
+
+    /// The error the connector gets: for a write that may have reached the
+    /// upstream, `outcome-unknown`.
+    fn into_error(self, read: bool) -> HttpError {
+        match (self.stage, read) {
+            (Stage::Sent, false) => HttpError::OutcomeUnknown(format!(
+                "{}; the host did not send it again",
+                explain_http(&self.error)
+            )),
+            _ => self.error,
+        }
     }
 }
 
@@ -442,16 +544,25 @@ fn request_headers(pairs: &[(String, String)]) -> Result<HeaderMap, HttpError> {
 }
 
 /// A reqwest failure as a typed error, without the URL (its query may hold
-/// a credential) and with every secret removed.
-fn transport_error(e: reqwest::Error, url: &Url, redactor: &Redactor) -> HttpError {
+/// a credential) and with every secret removed; a failure to connect is
+/// one the request never left on.
+fn transport_error(e: reqwest::Error, url: &Url, redactor: &Redactor) -> Failure {
+    let stage = if e.is_connect() {
+        Stage::NotSent
+    } else {
+        Stage::Sent
+    };
     if e.is_timeout() {
-        return HttpError::Timeout;
+        return Failure {
+            error: HttpError::Timeout,
+            stage,
+        };
     }
     let mut causes = Vec::new();
     let mut source = std::error::Error::source(&e);
     while let Some(err) = source {
         if let Some(refused) = err.downcast_ref::<PrivateAddressRefused>() {
-            return HttpError::Denied(refused.to_string());
+            return Failure::last(HttpError::Denied(refused.to_string()));
         }
         causes.push(err.to_string());
         source = err.source();
@@ -461,7 +572,10 @@ fn transport_error(e: reqwest::Error, url: &Url, redactor: &Redactor) -> HttpErr
         message.push_str(": ");
         message.push_str(&cause);
     }
-    HttpError::Transport(redactor.text(&format!("{}: {message}", origin_and_path(url))))
+    Failure {
+        error: HttpError::Transport(redactor.text(&format!("{}: {message}", origin_and_path(url)))),
+        stage,
+    }
 }
 
 fn reqwest_method(method: Method) -> reqwest::Method {

@@ -1,5 +1,5 @@
-//! When to retry a rate-limited answer: every upstream's signal parsed in
-//! one place.
+//! How long to wait before sending a request again: every upstream's
+//! rate-limit signal parsed in one place, else jittered backoff.
 //!
 //! Order: `Retry-After` (seconds or an HTTP date: Jira, Confluence),
 //! then `X-RateLimit-Reset` (an ISO time such as the Admin API's, or epoch
@@ -11,8 +11,6 @@ use std::time::{Duration, SystemTime};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-/// First backoff delay when the upstream gives no signal.
-pub const BACKOFF_BASE: Duration = Duration::from_millis(250);
 /// Longest backoff delay when the upstream gives no signal.
 pub const BACKOFF_MAX: Duration = Duration::from_secs(30);
 
@@ -61,10 +59,10 @@ fn parse_reset(value: &str, now: SystemTime) -> Option<SystemTime> {
     Some(SystemTime::from(parsed))
 }
 
-/// Exponential backoff with full jitter for `attempt` (0-based): a random
-/// wait between half and all of `BACKOFF_BASE * 2^attempt`, capped.
-pub fn backoff(attempt: u32) -> Duration {
-    let ceiling = BACKOFF_BASE
+/// Exponential backoff with jitter for `attempt` (0-based): a random wait
+/// between half and all of `base * 2^attempt`, capped at [`BACKOFF_MAX`].
+pub fn backoff(base: Duration, attempt: u32) -> Duration {
+    let ceiling = base
         .saturating_mul(2u32.saturating_pow(attempt.min(16)))
         .min(BACKOFF_MAX);
     let half = ceiling / 2;
@@ -131,11 +129,12 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_is_capped() {
+        let base = Duration::from_millis(250);
         for attempt in 0..20 {
-            let ceiling = BACKOFF_BASE
+            let ceiling = base
                 .saturating_mul(2u32.saturating_pow(attempt))
                 .min(BACKOFF_MAX);
-            let d = backoff(attempt);
+            let d = backoff(base, attempt);
             assert!(d >= ceiling / 2 && d <= ceiling, "{attempt}: {d:?}");
         }
     }

@@ -93,6 +93,7 @@ impl Connector for Hostile {
             .host("{base_url}")
             .host("{other_url}")
             .credential(Credential::bearer("key", "api_key").to("{base_url}"))
+            .read_only_post("{base_url}/read/*")
             .streams([Stream::Accounts])
             .actions([ActionKind::Suspend])
     }

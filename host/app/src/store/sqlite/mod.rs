@@ -17,7 +17,7 @@ mod schema;
 
 use super::{
     AccountFilter, AccountRow, Checkpoint, PageRows, PersonRow, ProductInstance, ProductSeats, Run,
-    RunStatus, Seat, Store, StoreError,
+    RunRetries, RunStatus, Seat, Store, StoreError,
 };
 use roster_sandbox::contract::{AccountKind, AccountStatus, Instant, ProductRef, Stream};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
@@ -189,6 +189,7 @@ impl Store for SqliteStore {
             status: RunStatus::Running,
             error: None,
             counts: Vec::new(),
+            retries: RunRetries::default(),
         })
     }
 
@@ -359,12 +360,26 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn add_retries(&mut self, run: &Run, retries: RunRetries) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE runs SET request_retries = request_retries + ?2,
+                                 call_retries = call_retries + ?3
+                 WHERE id = ?1",
+                params![run.id, retries.requests as i64, retries.calls as i64],
+            )
+            .map_err(|e| self.sqlite(e))?;
+        Ok(())
+    }
+
     /// A run by id, with its counts.
     fn run(&self, id: i64) -> Result<Option<Run>, StoreError> {
         let run = self
             .conn
             .query_row(
-                "SELECT id, connector, generation, started_at, finished_at, status, error FROM runs WHERE id = ?1",
+                "SELECT id, connector, generation, started_at, finished_at, status, error, request_retries,
+                        call_retries
+                 FROM runs WHERE id = ?1",
                 [id],
                 run_row,
             )
@@ -471,6 +486,10 @@ fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Run> {
         status: run_status(&r.get::<_, String>(5)?),
         error: r.get(6)?,
         counts: Vec::new(),
+        retries: RunRetries {
+            requests: r.get::<_, i64>(7)? as u64,
+            calls: r.get::<_, i64>(8)? as u64,
+        },
     })
 }
 

@@ -147,7 +147,8 @@ ALTER TABLE usage_v2 RENAME TO usage;
 CREATE INDEX usage_by_generation ON usage (connector, generation);
 ";
 
-/// Version 3: product instances, and the seats the reports count.
+/// Version 3: product instances, the seats the reports count, and the
+/// retries a run absorbed.
 ///
 /// A product, a licence and a usage record name the instance they are on
 /// (`''` for none named: a connector built against contract 0.1.0, or one
@@ -170,6 +171,8 @@ ALTER TABLE products ADD COLUMN url TEXT;
 ALTER TABLE products ADD COLUMN sandbox INTEGER;
 ALTER TABLE licenses ADD COLUMN instance TEXT NOT NULL DEFAULT '';
 ALTER TABLE usage ADD COLUMN instance TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN request_retries INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN call_retries INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE people_source (
     connector  TEXT PRIMARY KEY,
     generation INTEGER NOT NULL
