@@ -2,7 +2,7 @@
 //! operator gets them wrong, and syncs against the Atlassian simulator that
 //! survive `kill -9`.
 
-use atlassian_sim::{Behaviour, SimOptions, Simulator};
+use atlassian_sim::{Behaviour, RateLimit, SimOptions, Simulator};
 use roster_app::store::sqlite::SqliteStore;
 use roster_app::store::{RunStatus, Store};
 use std::path::{Path, PathBuf};
@@ -257,4 +257,89 @@ async fn a_sync_deletes_the_snapshot_before_the_current_one() {
             vec![(2, people), (3, people)],
         ]
     );
+}
+
+/// Every row of `table` in the store under `dir`, but its generation, in
+/// a canonical order.
+fn stored_rows(dir: &Path, table: &str) -> Vec<Vec<rusqlite::types::Value>> {
+    let conn = rusqlite::Connection::open(dir.join("roster.db")).unwrap();
+    let columns: Vec<String> = conn
+        .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<Vec<String>, _>>()
+        .unwrap()
+        .into_iter()
+        .filter(|c| c != "generation")
+        .collect();
+    let list = columns.join(", ");
+    let mut stmt = conn
+        .prepare(&format!("SELECT {list} FROM {table} ORDER BY {list}"))
+        .unwrap();
+    stmt.query_map([], |r| {
+        (0..columns.len())
+            .map(|i| r.get::<_, rusqlite::types::Value>(i))
+            .collect()
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_sync_through_a_flaky_upstream_stores_what_a_clean_one_does() {
+    let sim = simulator(10_000).await;
+    let (clean, flaky) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for dir in [&clean, &flaky] {
+        let file = dir.path().join("roster.toml");
+        let skipped = sim
+            .write_roster_toml(&file, atlassian_sim::roster_config::CONNECTORS)
+            .unwrap();
+        assert!(skipped.is_empty(), "{skipped:?}");
+    }
+    let out = roster(clean.path(), &["sync"]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    sim.set_behaviour(Behaviour {
+        rate_limit: Some(RateLimit::Every {
+            n: 50,
+            wait: Duration::from_secs(1),
+        }),
+        unavailable: 0.05,
+        internal_errors: 0.02,
+        resets: 0.03,
+        truncated: 0.03,
+        ..Behaviour::default()
+    });
+    sim.clear_requests();
+    let out = roster(flaky.path(), &["sync"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let faults = sim.requests().iter().filter(|r| r.status != 200).count();
+    sim.set_behaviour(Behaviour::default());
+    assert!(
+        faults > 100,
+        "only {faults} faults: the test proves nothing"
+    );
+
+    for table in ["accounts", "products", "licenses", "usage"] {
+        let (want, got) = (
+            stored_rows(clean.path(), table),
+            stored_rows(flaky.path(), table),
+        );
+        assert!(!want.is_empty(), "{table}");
+        assert!(
+            want == got,
+            "{table}: {} rows, not {}",
+            got.len(),
+            want.len()
+        );
+    }
+    let runs = roster(flaky.path(), &["runs", "--format", "json"]);
+    assert!(runs.status.success(), "{}", text(&runs));
+    let runs: serde_json::Value = serde_json::from_slice(&runs.stdout).unwrap();
+    for run in runs.as_array().unwrap() {
+        assert_eq!(run["status"], "completed", "{run}");
+        assert!(run["request_retries"].as_i64().unwrap() > 0, "{run}");
+    }
 }

@@ -226,6 +226,8 @@ pub fn runs(config: &Path, format: Format) -> Result<()> {
         "accounts",
         "licenses",
         "usage",
+        "request_retries",
+        "call_retries",
         "error",
     ]);
     for run in store.runs()? {
@@ -248,6 +250,8 @@ pub fn runs(config: &Path, format: Format) -> Result<()> {
             count(Stream::Accounts).into(),
             count(Stream::Licenses).into(),
             count(Stream::Usage).into(),
+            Cell::Int(run.retries.requests as i64),
+            Cell::Int(run.retries.calls as i64),
             run.error.clone().into(),
         ]);
     }
