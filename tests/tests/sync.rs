@@ -5,22 +5,33 @@
 use roster_app::store::sqlite::SqliteStore;
 use roster_app::store::{AccountFilter, RunStatus, Store, StoreHandle, StoreWorker};
 use roster_app::sync::{self, Silent, SyncError};
-use roster_sandbox::{NetworkPolicy, Runtime, RuntimeOptions, SessionOptions};
+use roster_sandbox::{HttpLimits, NetworkPolicy, Runtime, RuntimeOptions, SessionOptions};
 use roster_tests::components::HOSTILE;
-use serde_json::json;
+use roster_tests::server::TestServer;
+use serde_json::{Value, json};
 use std::ops::ControlFlow;
+use std::time::Duration;
 
 async fn sync_with(attack: &str, store: &StoreHandle) -> Result<sync::Synced, SyncError> {
+    let config =
+        json!({ "base_url": "http://127.0.0.1:9", "api_key": "k3y-value", "attack": attack });
+    sync_config(config, store).await
+}
+
+/// Syncs the hostile connector with `config`, the host's backoff short.
+async fn sync_config(config: Value, store: &StoreHandle) -> Result<sync::Synced, SyncError> {
     let runtime = Runtime::new(RuntimeOptions {
         network: NetworkPolicy {
             allow_private: true,
+        },
+        http: HttpLimits {
+            backoff_base: Duration::from_millis(2),
+            ..HttpLimits::default()
         },
         ..RuntimeOptions::default()
     })
     .unwrap();
     let connector = runtime.load_bytes(HOSTILE).await.unwrap();
-    let config =
-        json!({ "base_url": "http://127.0.0.1:9", "api_key": "k3y-value", "attack": attack });
     let session = runtime
         .open(&connector, &config, SessionOptions::default())
         .await
@@ -71,4 +82,79 @@ async fn paging_mistakes_fail_the_run_and_keep_the_previous_snapshot() {
         ["report"],
         "the good run's snapshot is still the current one"
     );
+}
+
+/// A sync reading `target` on `server` with the `read` attack.
+async fn sync_reading(
+    server: &TestServer,
+    target: &str,
+    store: &StoreHandle,
+) -> Result<sync::Synced, SyncError> {
+    let url = server.url();
+    let config = json!({
+        "base_url": url, "api_key": "k3y-value", "attack": "read",
+        "target": format!("{url}{target}"),
+    });
+    sync_config(config, store).await
+}
+
+#[tokio::test]
+async fn a_page_call_that_failed_transiently_is_made_again_and_the_run_counts_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let worker = StoreWorker::spawn(Box::new(
+        SqliteStore::open(&dir.path().join("r.db")).unwrap(),
+    ))
+    .unwrap();
+    let server = TestServer::start().await.unwrap();
+    // The host gives up after 7 attempts; the call made again gets the
+    // answer on its third.
+    let synced = sync_reading(
+        &server,
+        "/failing?key=a&times=9&status=500",
+        &worker.handle(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(synced.run.status, RunStatus::Completed);
+    assert_eq!(server.seen().len(), 10);
+    assert_eq!(synced.run.retries.requests, 6 + 2);
+    assert_eq!(synced.run.retries.calls, 1);
+}
+
+#[tokio::test]
+async fn a_stream_that_keeps_failing_names_the_request_the_host_gave_up_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let worker = StoreWorker::spawn(Box::new(
+        SqliteStore::open(&dir.path().join("r.db")).unwrap(),
+    ))
+    .unwrap();
+    let server = TestServer::start().await.unwrap();
+    let err = sync_reading(
+        &server,
+        "/failing?key=b&times=1000&status=502",
+        &worker.handle(),
+    )
+    .await
+    .unwrap_err();
+    let message = err.to_string();
+    let request = format!("GET http://127.0.0.1:{}/failing", server.port());
+    assert!(
+        message.starts_with("connector `hostile`, stream `accounts`: upstream error 502"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!(
+            "(the host: {request}: gave up after 7 attempts (answered 502))"
+        )),
+        "{message}"
+    );
+    assert_eq!(
+        server.seen().len(),
+        5 * 7,
+        "4 more calls of 7 attempts each"
+    );
+    let store = SqliteStore::open(&dir.path().join("r.db")).unwrap();
+    let run = &store.runs().unwrap()[0];
+    assert_eq!(run.status, RunStatus::Failed);
+    assert_eq!((run.retries.requests, run.retries.calls), (5 * 6, 4));
 }

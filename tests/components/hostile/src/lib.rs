@@ -22,6 +22,9 @@ enum Attack {
     Trap,
     /// Sends one request to `target`.
     Fetch,
+    /// Sends one request to `target` and fails the call on an error
+    /// status, as a connector reading a page does.
+    Read,
     /// Sends `count` requests to `target`, one after another.
     FetchMany,
     /// Sends `count` requests to `target` in one batch.
@@ -141,6 +144,7 @@ impl Connector for Hostile {
             }
             Attack::Trap => panic!("hostile connector panics on purpose"),
             Attack::Fetch => describe(self.request().send()),
+            Attack::Read => describe(Ok(self.request().send()?.error_for_status()?)),
             Attack::FetchMany => {
                 let mut last = Vec::new();
                 for i in 0..count {
