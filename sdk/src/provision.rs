@@ -12,6 +12,11 @@ use crate::{Error, Result};
 /// would refuse it anyway); in a real run it sends it. The outcome follows:
 /// no writes is `unchanged`, writes in a dry run are `planned`, writes
 /// otherwise are `applied`.
+///
+/// A write whose answer was lost after it was sent (`outcome-unknown`:
+/// the host never sends it twice) is read back with
+/// [`write_verified`](Provisioning::write_verified) before anything else
+/// is decided.
 #[derive(Debug)]
 pub struct Provisioning {
     dry_run: bool,
@@ -46,6 +51,35 @@ impl Provisioning {
             return Ok(None);
         }
         request.fetch().map(Some)
+    }
+
+    /// Sends a write as [`write`](Provisioning::write) does; when its
+    /// outcome is unknown, asks `applied` (a read of the target) whether it
+    /// took effect. If it did, the write counts as sent (with no answer);
+    /// if it did not, the call fails saying nothing changed; if the read
+    /// fails too, the outcome stays unknown. The write is never sent again.
+    pub fn write_verified(
+        &mut self,
+        request: Request,
+        applied: impl FnOnce() -> Result<bool>,
+    ) -> Result<Option<Response>> {
+        let what = format!("{} {}", method_name(request.method()), request.url());
+        match self.write(request) {
+            Err(Error::OutcomeUnknown(lost)) => match applied() {
+                Ok(true) => Ok(None),
+                Ok(false) => Err(Error::Upstream {
+                    status: 0,
+                    message: format!(
+                        "{what} was not answered ({lost}); read back, it was not applied: \
+                         nothing changed, so the action can be run again"
+                    ),
+                }),
+                Err(e) => Err(Error::OutcomeUnknown(format!(
+                    "{what}: {lost}; reading the target back failed too ({e})"
+                ))),
+            },
+            other => other,
+        }
     }
 
     /// The outcome: `unchanged` without writes, else `planned` or `applied`.

@@ -31,6 +31,10 @@ impl GroupWrites for Organization {
         let path = ["groups", &group.id, "memberships", account_id];
         Ok(self.org.rest().delete(self.org.directory_url(&path)?))
     }
+
+    fn groups_of(&self, account_id: &str) -> Result<Vec<GroupRef>> {
+        Ok(self.org.user(account_id)?.groups)
+    }
 }
 
 /// `POST .../users/{accountId}/suspend` or `.../restore`.

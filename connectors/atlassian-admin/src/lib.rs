@@ -379,6 +379,12 @@ fn licence(
 }
 
 impl Organization {
+    /// Whether the directory user `account_id` now has `status`: how a
+    /// lifecycle write whose answer was lost is read back.
+    fn now(&self, account_id: &str, status: AccountStatus) -> Result<bool> {
+        Ok(self.org.user(account_id)?.status() == status)
+    }
+
     /// What the groups grant on the products kept, read on first use.
     fn grants(&self) -> Result<Rc<Grants>> {
         self.grants
@@ -551,7 +557,8 @@ impl Organization {
             ));
         }
         let resources: Vec<String> = instances.into_iter().map(|i| i.ari).collect();
-        let answer = ctx.write(api::invite(&self.org, &email, &resources)?)?;
+        let invited = || Ok(self.org.user_by_email(&email)?.is_some());
+        let answer = ctx.write_verified(api::invite(&self.org, &email, &resources)?, invited)?;
         let account_id = answer.and_then(|r| invited_account(&r));
         Ok(ctx.finish(account_id, format!("invite {email} with {names}")))
     }
@@ -617,7 +624,8 @@ impl Organization {
                     .filter(|d| user.in_group(&d.id));
                 match member {
                     Some(group) => {
-                        ctx.write(self.remove_member(&group, &user.account_id)?)?;
+                        let leave = [group.clone()];
+                        access::leave(self, ctx, &user.account_id, &user.groups, &leave)?;
                         format!(
                             "revoke {name} from {} (leave group {})",
                             user.account_id, group.name
@@ -650,7 +658,8 @@ impl Organization {
                 format!("{account_id} is deactivated and cannot sign in already")
             }
             _ => {
-                ctx.write(api::lifecycle(&self.org, &account_id, "suspend")?)?;
+                let request = api::lifecycle(&self.org, &account_id, "suspend")?;
+                ctx.write_verified(request, || self.now(&account_id, AccountStatus::Suspended))?;
                 format!("suspend {account_id}'s access to the organization")
             }
         };
@@ -661,7 +670,8 @@ impl Organization {
         let user = self.org.user(&account_id)?;
         let summary = match user.status() {
             AccountStatus::Suspended => {
-                ctx.write(api::lifecycle(&self.org, &account_id, "restore")?)?;
+                let request = api::lifecycle(&self.org, &account_id, "restore")?;
+                ctx.write_verified(request, || self.now(&account_id, AccountStatus::Active))?;
                 format!("restore {account_id}'s access to the organization")
             }
             AccountStatus::Deactivated => {
@@ -672,11 +682,17 @@ impl Organization {
                     .zip(user.email.as_deref());
                 match scim {
                     Some((directory, email)) => {
-                        ctx.write(api::scim_reactivate(&self.org, directory, email)?)?;
+                        let request = api::scim_reactivate(&self.org, directory, email)?;
+                        ctx.write_verified(request, || {
+                            self.now(&account_id, AccountStatus::Active)
+                        })?;
                         format!("reactivate {account_id} in SCIM directory {directory}")
                     }
                     None => {
-                        ctx.write(api::enable(&self.org, &account_id)?)?;
+                        let request = api::enable(&self.org, &account_id)?;
+                        ctx.write_verified(request, || {
+                            self.now(&account_id, AccountStatus::Active)
+                        })?;
                         format!("reactivate {account_id}'s account")
                     }
                 }
@@ -689,7 +705,11 @@ impl Organization {
     fn remove(&self, account_id: String, ctx: &mut Provisioning) -> Result<Outcome> {
         let summary = match self.org.user(&account_id) {
             Ok(_) => {
-                ctx.write(api::remove(&self.org, &account_id)?)?;
+                let gone = || match self.org.user(&account_id) {
+                    Err(Error::NotFound(_)) => Ok(true),
+                    other => other.map(|_| false),
+                };
+                ctx.write_verified(api::remove(&self.org, &account_id)?, gone)?;
                 format!("remove {account_id} from the organization's directory")
             }
             Err(Error::NotFound(m)) => {

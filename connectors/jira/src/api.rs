@@ -321,6 +321,10 @@ impl GroupWrites for Client {
         let request = self.rest.at(Method::Delete, "rest/api/3/group/user")?;
         Ok(request.query([("groupId", group.id.as_str()), ("accountId", account_id)]))
     }
+
+    fn groups_of(&self, account_id: &str) -> Result<Vec<GroupRef>> {
+        Ok(self.user(account_id)?.groups.items)
+    }
 }
 
 /// Jira's products are application roles, granted through their groups.

@@ -175,8 +175,9 @@ impl Jira {
         let keys: Vec<String> = roles.iter().map(|r| r.key.clone()).collect();
         let products = keys.join(", ");
         let Some(user) = self.api.find_by_email(&email)? else {
+            let invited = || Ok(self.api.find_by_email(&email)?.is_some());
             let created = ctx
-                .write(self.api.create_user(&email, &keys)?)
+                .write_verified(self.api.create_user(&email, &keys)?, invited)
                 .map_err(needs(ADMINISTER, "inviting a user"))?;
             let account_id = created
                 .map(|r| r.json::<User>())
@@ -225,7 +226,11 @@ impl Jira {
                 .iter()
                 .any(|r| r.granting().held_by(&detail.groups.items));
         if in_jira {
-            ctx.write(self.api.delete_user(&account_id)?)
+            let gone = || match self.api.user(&account_id) {
+                Err(Error::NotFound(_)) => Ok(true),
+                other => other.map(|d| !d.user.active && d.groups.items.is_empty()),
+            };
+            ctx.write_verified(self.api.delete_user(&account_id)?, gone)
                 .map_err(needs(SITE_ADMIN, "removing a user from Jira"))?;
         }
         Ok(ctx.finish(

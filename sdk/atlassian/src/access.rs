@@ -17,6 +17,10 @@ pub trait GroupWrites {
     /// The request taking `account_id` out of `group`.
     fn remove_member(&self, group: &GroupRef, account_id: &str) -> Result<Request>;
 
+    /// The groups `account_id` is in now, as the upstream says: how a
+    /// membership write whose answer was lost is read back.
+    fn groups_of(&self, account_id: &str) -> Result<Vec<GroupRef>>;
+
     /// The permission membership changes need, named in their refusals
     /// (see [`needs`]); none to leave refusals as the upstream words them.
     const WRITES_NEED: Option<&'static str> = None;
@@ -143,7 +147,8 @@ pub fn join<A: GroupWrites>(
     group: &GroupRef,
 ) -> Result<String> {
     if !is_member(member_of, group) {
-        ctx.write(api.add_member(group, account_id)?)
+        let joined = || Ok(is_member(&api.groups_of(account_id)?, group));
+        ctx.write_verified(api.add_member(group, account_id)?, joined)
             .map_err(refused::<A>("adding a user to a group"))?;
     }
     Ok(format!("add {account_id} to group {}", group.name))
@@ -160,7 +165,8 @@ pub fn leave<'m, A: GroupWrites>(
 ) -> Result<Vec<&'m GroupRef>> {
     let left: Vec<&GroupRef> = member_of.iter().filter(|g| is_member(groups, g)).collect();
     for group in &left {
-        ctx.write(api.remove_member(group, account_id)?)
+        let gone = || Ok(!is_member(&api.groups_of(account_id)?, group));
+        ctx.write_verified(api.remove_member(group, account_id)?, gone)
             .map_err(refused::<A>("removing a user from a group"))?;
     }
     Ok(left)
@@ -253,6 +259,10 @@ mod tests {
                 "https://x.example/group/{}/{account_id}",
                 group.id
             )))
+        }
+
+        fn groups_of(&self, _: &str) -> Result<Vec<GroupRef>> {
+            Ok(Vec::new())
         }
     }
 
@@ -443,6 +453,10 @@ mod tests {
 
         fn remove_member(&self, group: &GroupRef, account_id: &str) -> Result<Request> {
             Site.remove_member(group, account_id)
+        }
+
+        fn groups_of(&self, account_id: &str) -> Result<Vec<GroupRef>> {
+            Site.groups_of(account_id)
         }
     }
 

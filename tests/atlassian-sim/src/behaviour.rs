@@ -26,6 +26,10 @@ pub struct Behaviour {
     pub truncated: f64,
     /// Share of requests whose connection drops before the body is sent.
     pub resets: f64,
+    /// Share of writes (see `LoggedRequest::is_write`) whose connection
+    /// drops after the write was applied and before its answer's body: the
+    /// answer is lost, the change is made.
+    pub write_resets: f64,
     /// Whether the Admin API's v2 user search with `expand=productAccess`
     /// carries `lastActiveTimestamp`. Off, connectors must fall back to the
     /// v1 last-active-dates endpoint, one call per account.
@@ -43,6 +47,7 @@ impl Default for Behaviour {
             slow_delay: Duration::from_secs(2),
             truncated: 0.0,
             resets: 0.0,
+            write_resets: 0.0,
             search_last_active: true,
         }
     }

@@ -45,6 +45,9 @@ struct Args {
     /// Share of connections dropped before the body (0 to 1).
     #[arg(long, default_value_t = 0.0)]
     resets: f64,
+    /// Share of writes whose answer is lost after they were applied (0 to 1).
+    #[arg(long, default_value_t = 0.0)]
+    write_resets: f64,
     /// Add a second production site (`<site>-eu`: Jira Software and
     /// Confluence) and a sandbox (`<site>-sandbox`: Jira Software), served
     /// by the Admin API; Jira and Confluence still serve the main site.
@@ -81,6 +84,7 @@ async fn main() {
         ("--slow", args.slow),
         ("--truncated", args.truncated),
         ("--resets", args.resets),
+        ("--write-resets", args.write_resets),
     ] {
         if !(0.0..=1.0).contains(&share) {
             eprintln!(
@@ -100,6 +104,7 @@ async fn main() {
             slow: args.slow,
             truncated: args.truncated,
             resets: args.resets,
+            write_resets: args.write_resets,
             search_last_active: !args.no_search_last_active,
             ..Behaviour::default()
         },

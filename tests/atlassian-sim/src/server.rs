@@ -162,15 +162,20 @@ impl LoggedRequest {
     /// Whether the request asked for a change: not a GET or a HEAD, nor a
     /// POST to one of the Admin API's searches.
     pub fn is_write(&self) -> bool {
-        match self.method.as_str() {
-            "GET" | "HEAD" => false,
-            // The Admin API's searches take their filters in a body.
-            "POST" => {
-                !(self.upstream == Upstream::Admin
-                    && (self.path.ends_with("/users/search") || self.path.ends_with("/workspaces")))
-            }
-            _ => true,
+        is_write(self.upstream, &self.method, &self.path)
+    }
+}
+
+/// Whether `method path` on `upstream` asks for a change.
+fn is_write(upstream: Upstream, method: &str, path: &str) -> bool {
+    match method {
+        "GET" | "HEAD" => false,
+        // The Admin API's searches take their filters in a body.
+        "POST" => {
+            !(upstream == Upstream::Admin
+                && (path.ends_with("/users/search") || path.ends_with("/workspaces")))
         }
+        _ => true,
     }
 }
 
@@ -489,7 +494,16 @@ async fn misbehave(
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let fate = shared.fate(upstream, &behaviour);
+    let fate = match shared.fate(upstream, &behaviour) {
+        Fate::Answer
+            if behaviour.write_resets > 0.0
+                && is_write(upstream, &method, &path)
+                && shared.roll() < behaviour.write_resets =>
+        {
+            Fate::Reset
+        }
+        fate => fate,
+    };
     let mut response = match fate {
         Fate::RateLimited(wait) => rate_limited(upstream, wait),
         Fate::ServerError(status) => server_error(upstream, status),
