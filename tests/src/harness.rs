@@ -12,7 +12,7 @@ use roster_sandbox::contract::{
     AccessChange, AccessTarget, Account, Action, License, Outcome, OutcomeStatus, Usage,
 };
 use roster_sandbox::{
-    BudgetLimits, CallError, Component, NetworkPolicy, Runtime, RuntimeOptions, Session,
+    BudgetLimits, CallError, Component, Limits, NetworkPolicy, Runtime, RuntimeOptions, Session,
     SessionOptions,
 };
 use std::collections::HashSet;
@@ -37,6 +37,11 @@ pub async fn simulator(people: usize, seed: u64, behaviour: Behaviour) -> Simula
 /// A runtime allowed to reach loopback, with `concurrency` requests in
 /// flight per upstream.
 pub fn runtime(concurrency: usize) -> Runtime {
+    runtime_with(concurrency, Limits::default())
+}
+
+/// [`runtime`], each call under `limits`.
+pub fn runtime_with(concurrency: usize, limits: Limits) -> Runtime {
     Runtime::new(RuntimeOptions {
         network: NetworkPolicy {
             allow_private: true,
@@ -45,6 +50,7 @@ pub fn runtime(concurrency: usize) -> Runtime {
             concurrency,
             per_second: None,
         },
+        limits,
         ..RuntimeOptions::default()
     })
     .expect("the runtime starts")

@@ -4,10 +4,10 @@
 
 use atlassian_sim::{AccountType, Behaviour, Org, Person, ProductKey, RateLimit, Simulator};
 use roster_sandbox::contract::{
-    AccessTarget, AccountKind, AccountStatus, Action, ActionKind, ConnectorError, Invitation,
-    Stream,
+    AccessTarget, Account, AccountKind, AccountStatus, Action, ActionKind, ConnectorError,
+    Invitation, License, Stream,
 };
-use roster_sandbox::{CallError, OpenError, Session};
+use roster_sandbox::{CallError, Limits, OpenError, Session};
 use roster_tests::harness::{self, Drained, change, plan_apply_repeat};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -148,32 +148,6 @@ async fn a_large_site_syncs_to_the_ground_truth_through_rate_limits() {
     );
 
     let org = sim.org();
-    // Accounts: every one exactly once, each as Jira shows it.
-    let want = expected_accounts(&org);
-    let got: BTreeMap<String, ExpectedAccount> = accounts
-        .items
-        .iter()
-        .map(|a| {
-            let groups = a.groups.iter().cloned().collect();
-            (a.id.clone(), (a.kind, a.status, a.email.clone(), groups))
-        })
-        .collect();
-    assert_eq!(got.len(), accounts.items.len(), "no account twice");
-    assert_eq!(got.len(), org.people.len());
-    assert_eq!(
-        count_by(&accounts.items, |a| format!("{:?}", a.kind)),
-        count_by(&want.values().collect::<Vec<_>>(), |a| format!("{:?}", a.0)),
-        "accounts by kind"
-    );
-    assert_eq!(
-        count_by(&accounts.items, |a| format!("{:?}", a.status)),
-        count_by(&want.values().collect::<Vec<_>>(), |a| format!("{:?}", a.1)),
-        "accounts by status"
-    );
-    for (id, expected) in &want {
-        assert_eq!(got.get(id), Some(expected), "account {id}");
-    }
-
     // Products: seats, plan and granting groups per application role.
     assert_eq!(products.len(), JIRA.len());
     for key in JIRA {
@@ -193,10 +167,41 @@ async fn a_large_site_syncs_to_the_ground_truth_through_rate_limits() {
         assert_eq!(p.granting_groups, granting, "{key:?} default group first");
     }
 
-    // Licences: who holds which role, via which group, billable or not.
-    let want = expected_licences(&org);
+    assert_accounts(&org, &accounts.items);
+    assert_licences(&org, &licences.items);
+}
+
+/// Every account exactly once, each as Jira shows it.
+fn assert_accounts(org: &Org, accounts: &[Account]) {
+    let want = expected_accounts(org);
+    let got: BTreeMap<String, ExpectedAccount> = accounts
+        .iter()
+        .map(|a| {
+            let groups = a.groups.iter().cloned().collect();
+            (a.id.clone(), (a.kind, a.status, a.email.clone(), groups))
+        })
+        .collect();
+    assert_eq!(got.len(), accounts.len(), "no account twice");
+    assert_eq!(got.len(), org.people.len());
+    assert_eq!(
+        count_by(accounts, |a| format!("{:?}", a.kind)),
+        count_by(&want.values().collect::<Vec<_>>(), |a| format!("{:?}", a.0)),
+        "accounts by kind"
+    );
+    assert_eq!(
+        count_by(accounts, |a| format!("{:?}", a.status)),
+        count_by(&want.values().collect::<Vec<_>>(), |a| format!("{:?}", a.1)),
+        "accounts by status"
+    );
+    for (id, expected) in &want {
+        assert_eq!(got.get(id), Some(expected), "account {id}");
+    }
+}
+
+/// Who holds which role, via which group, billable or not.
+fn assert_licences(org: &Org, licences: &[License]) {
+    let want = expected_licences(org);
     let got: BTreeMap<(String, String), ExpectedLicence> = licences
-        .items
         .iter()
         .map(|l| {
             (
@@ -205,17 +210,49 @@ async fn a_large_site_syncs_to_the_ground_truth_through_rate_limits() {
             )
         })
         .collect();
-    assert_eq!(got.len(), licences.items.len(), "no licence twice");
+    assert_eq!(got.len(), licences.len(), "no licence twice");
     assert_eq!(got.len(), want.len());
     assert_eq!(got, want);
     for key in JIRA {
         let billable = licences
-            .items
             .iter()
             .filter(|l| l.product.key == key.key() && l.billable)
             .count();
         assert_eq!(billable as u32, org.seats_used(key), "{key:?} billable");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_site_too_large_for_one_call_is_read_across_calls() {
+    // Some 1 800 member pages, where a call may send 1 200 requests.
+    let sim = harness::simulator(30_000, 21, Behaviour::default()).await;
+    let runtime = harness::runtime_with(
+        8,
+        Limits {
+            requests_per_call: 1_200,
+            ..Limits::default()
+        },
+    );
+    let connector = harness::connector(&runtime, "jira").await;
+    let creds = sim.credentials();
+    let config = config(&sim, &creds.admin_email, &creds.admin_api_token);
+    let mut session = harness::open(&runtime, &connector, &config).await;
+    sim.clear_requests();
+    let accounts = harness::accounts(&mut session).await.expect("accounts");
+    let member_pages = sim
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/group/member"))
+        .count();
+    assert!(
+        member_pages > 1_200,
+        "{member_pages} member pages: too few to prove it"
+    );
+    let mut fresh = harness::open(&runtime, &connector, &config).await;
+    let licences = harness::licenses(&mut fresh).await.expect("licences");
+    let org = sim.org();
+    assert_accounts(&org, &accounts.items);
+    assert_licences(&org, &licences.items);
 }
 
 #[tokio::test(flavor = "multi_thread")]

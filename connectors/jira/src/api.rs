@@ -5,7 +5,7 @@ use roster_atlassian::access::{Granting, GroupAccess, GroupWrites};
 use roster_atlassian::accounts::User;
 use roster_atlassian::directory::GroupSource;
 use roster_atlassian::errors::needs;
-use roster_atlassian::paging::each_page;
+use roster_atlassian::paging::{Listings, each_page};
 use roster_atlassian::{GroupRef, Rest, groups, site};
 use roster_sdk::batch::fan_out;
 use roster_sdk::http::{Method, Request};
@@ -272,9 +272,11 @@ impl GroupSource for Client {
         Ok(ids)
     }
 
+    type MemberRead = Listings;
+
     /// `group/member` of each group, 50 memberships a page, inactive users
     /// included; needs *Administer Jira*.
-    fn members(&self, groups: &[GroupRef], take: impl FnMut(usize, Vec<User>)) -> Result<()> {
+    fn start_members(&self, groups: &[GroupRef]) -> Result<Listings> {
         let requests = groups
             .iter()
             .map(|g| {
@@ -285,7 +287,18 @@ impl GroupSource for Client {
                 ]))
             })
             .collect::<Result<Vec<_>>>()?;
-        each_page(&requests, take).map_err(needs(ADMINISTER, "listing group members"))
+        Ok(Listings::new(requests))
+    }
+
+    fn read_members(
+        &self,
+        read: &mut Listings,
+        budget: usize,
+        take: impl FnMut(usize, Vec<User>),
+    ) -> Result<bool> {
+        read.read(budget, take)
+            .map_err(needs(ADMINISTER, "listing group members"))?;
+        Ok(read.is_done())
     }
 
     /// The groups of each user, fetched as one batch (one request per

@@ -7,9 +7,9 @@
 //!
 //! Group memberships, which give both the accounts' groups and the
 //! licences, are read group by group (`group/member`, 50 memberships a
-//! request) rather than user by user, once per session. Without
-//! *Administer Jira*, which that listing needs, accounts fall back to one
-//! `user/groups` request per user.
+//! request) rather than user by user, once per session, spread across
+//! stream calls on a large site. Without *Administer Jira*, which that
+//! listing needs, accounts fall back to one `user/groups` request per user.
 
 mod api;
 
@@ -17,11 +17,13 @@ use api::{ADMINISTER, BROWSE_USERS, Client, SITE_ADMIN};
 use roster_atlassian::accounts::User;
 use roster_atlassian::directory::Memberships;
 use roster_atlassian::errors::needs;
+use roster_atlassian::paging::Listings;
 use roster_atlassian::site::{self, Config, Permission};
 use roster_atlassian::{GroupRef, access, products};
 use roster_sdk::OutcomeStatus;
 use roster_sdk::paging::Offset;
 use roster_sdk::prelude::*;
+use std::ops::ControlFlow;
 
 /// Users per `users/search` page.
 const PAGE_SIZE: u32 = 100;
@@ -34,7 +36,7 @@ struct Jira {
     /// The site's memberships, read once per session (and again after a
     /// provisioning change), or each user's groups when the token's user
     /// may not list group members.
-    memberships: Memberships,
+    memberships: Memberships<Listings>,
 }
 
 impl Connector for Jira {
@@ -104,6 +106,13 @@ impl Connector for Jira {
     }
 
     fn accounts(&self, cursor: Option<String>) -> Result<Page<Account>> {
+        let cursor = match self
+            .memberships
+            .prepare(&self.api, cursor.as_deref(), None)?
+        {
+            ControlFlow::Continue(cursor) => cursor,
+            ControlFlow::Break(reading) => return Ok(reading),
+        };
         let (users, next) = self.api.users_page(cursor.as_deref(), PAGE_SIZE)?;
         let groups = self.memberships.group_names(&self.api, &users)?;
         let items = users
@@ -135,11 +144,19 @@ impl Connector for Jira {
     /// One page per application role: the members of the role's groups.
     fn licenses(&self, cursor: Option<String>) -> Result<Page<License>> {
         let roles = self.api.roles(false)?;
+        let granting = |g: &GroupRef| roles.iter().any(|r| r.granting().via(&g.id));
+        let cursor =
+            match self
+                .memberships
+                .prepare(&self.api, cursor.as_deref(), Some(&granting))?
+            {
+                ControlFlow::Continue(cursor) => cursor,
+                ControlFlow::Break(reading) => return Ok(reading),
+            };
         let at = Offset::from_cursor(cursor.as_deref())?;
         let Some(role) = usize::try_from(at.0).ok().and_then(|i| roles.get(i)) else {
             return Ok(Page::last(Vec::new()));
         };
-        let granting = |g: &GroupRef| roles.iter().any(|r| r.granting().via(&g.id));
         let instance = self.api.instances.reference(&role.key)?;
         let directory = self.memberships.granting(&self.api, granting)?;
         let items = directory.licences(&instance, role.granting().groups);

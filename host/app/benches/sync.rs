@@ -3,9 +3,9 @@
 //! requests made by a plain native client.
 //!
 //! ```sh
-//! cargo bench -p roster-host --bench sync            # 100 000 people
-//! ROSTER_BENCH_PEOPLE=20000 ROSTER_BENCH_ROUNDS=5 cargo bench -p roster-host --bench sync
-//! ROSTER_BENCH_CONNECTORS=jira cargo bench -p roster-host --bench sync
+//! cargo bench -p roster-app --bench sync            # 100 000 people
+//! ROSTER_BENCH_PEOPLE=20000 ROSTER_BENCH_ROUNDS=5 cargo bench -p roster-app --bench sync
+//! ROSTER_BENCH_CONNECTORS=jira cargo bench -p roster-app --bench sync
 //! ```
 //!
 //! Prints the sync's wall time, the `roster` process's peak RSS, rows

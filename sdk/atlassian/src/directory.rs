@@ -8,13 +8,26 @@
 //! A site connector (Jira, Confluence) implements [`GroupSource`] with its
 //! API's requests; [`Memberships`] keeps a session's [`Directory`] and
 //! falls back to each user's groups when listing members is refused.
+//!
+//! A large site's memberships take more requests than one call may make
+//! (200 000 accounts: about 12 000 member pages), so a stream reads them
+//! across calls: [`Memberships::prepare`] reads at most
+//! [`MEMBER_PAGES_PER_CALL`] pages and, until the directory is whole,
+//! answers an empty page whose cursor (`~<call>:<the stream's cursor>`)
+//! brings the stream back to where it was.
 
 use crate::GroupRef;
 use crate::accounts::User;
-use roster_sdk::{Error, License, Memo, ProductRef, Result};
-use std::cell::Cell;
+use roster_sdk::{Error, License, Page, ProductRef, Result};
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::rc::Rc;
+
+/// Member pages one stream call reads at most: with 8 in flight and a
+/// fifth of a second each upstream, about 25 s, well inside a call's
+/// deadline and request limit.
+pub const MEMBER_PAGES_PER_CALL: usize = 1_000;
 
 /// What a site's API tells of its groups: the reads a [`Directory`] is
 /// made of.
@@ -26,9 +39,23 @@ pub trait GroupSource {
     /// (their licences say `admin`).
     fn admin_group_ids(&self) -> Result<Vec<String>>;
 
-    /// The members of each of `groups` (inactive ones included), every
-    /// page, handed to `take` with the group's index as each page arrives.
-    fn members(&self, groups: &[GroupRef], take: impl FnMut(usize, Vec<User>)) -> Result<()>;
+    /// A read of several groups' members in progress (for an API of
+    /// `PageBean` listings, [`Listings`](crate::paging::Listings)).
+    type MemberRead;
+
+    /// Starts reading the members of each of `groups` (inactive ones
+    /// included); sends nothing yet.
+    fn start_members(&self, groups: &[GroupRef]) -> Result<Self::MemberRead>;
+
+    /// Reads at most `budget` pages of `read`, handing each to `take` with
+    /// the index of its group as it arrives; true once every page is read.
+    /// A page that fails is read again by the next call.
+    fn read_members(
+        &self,
+        read: &mut Self::MemberRead,
+        budget: usize,
+        take: impl FnMut(usize, Vec<User>),
+    ) -> Result<bool>;
 
     /// The groups of each of `users`, one request per user: the way that
     /// needs no permission to list members.
@@ -74,28 +101,14 @@ impl Directory {
     }
 
     /// Reads the memberships of every group, or with `granting` only of the
-    /// groups it accepts (the directory is then not complete). An account
-    /// is seated when it is active and a person's.
-    pub fn read(
-        source: &impl GroupSource,
+    /// groups it accepts (the directory is then not complete), in one go.
+    pub fn read<S: GroupSource>(
+        source: &S,
         granting: Option<&dyn Fn(&GroupRef) -> bool>,
     ) -> Result<Self> {
-        let groups = source.groups()?;
-        let admin_ids = source.admin_group_ids()?;
-        let admin = groups.iter().map(|g| admin_ids.contains(&g.id)).collect();
-        let read: Vec<usize> = (0..groups.len())
-            .filter(|&g| granting.is_none_or(|granting| granting(&groups[g])))
-            .collect();
-        let listed: Vec<GroupRef> = read.iter().map(|&g| groups[g].clone()).collect();
-        let mut directory = Directory::new(groups, admin, granting.is_none());
-        // Pages are folded in as they arrive, so that a large site's
-        // memberships are never held twice.
-        source.members(&listed, |i, users| {
-            for user in users {
-                directory.add(&user.account_id, user.active && user.is_person(), read[i]);
-            }
-        })?;
-        Ok(directory)
+        let mut reading = DirectoryRead::<S::MemberRead>::start(source, granting)?;
+        reading.step(source, usize::MAX)?;
+        Ok(reading.directory)
     }
 
     /// Records that `account_id` is in the group at index `group`; `seated`
@@ -180,21 +193,179 @@ impl Directory {
     }
 }
 
+/// A [`Directory`] being read, a bounded number of requests at a time,
+/// through a source whose reads in progress are `R`.
+#[derive(Debug)]
+pub struct DirectoryRead<R> {
+    directory: Directory,
+    members: R,
+    /// The group of each group read.
+    read: Vec<usize>,
+}
+
+impl<R> DirectoryRead<R> {
+    /// Starts reading the memberships of every group, or with `granting`
+    /// only of those it accepts: reads the groups, no member yet.
+    pub fn start(
+        source: &impl GroupSource<MemberRead = R>,
+        granting: Option<&dyn Fn(&GroupRef) -> bool>,
+    ) -> Result<Self> {
+        let groups = source.groups()?;
+        let admin_ids = source.admin_group_ids()?;
+        let admin = groups.iter().map(|g| admin_ids.contains(&g.id)).collect();
+        let read: Vec<usize> = (0..groups.len())
+            .filter(|&g| granting.is_none_or(|granting| granting(&groups[g])))
+            .collect();
+        let listed: Vec<GroupRef> = read.iter().map(|&g| groups[g].clone()).collect();
+        Ok(DirectoryRead {
+            members: source.start_members(&listed)?,
+            directory: Directory::new(groups, admin, granting.is_none()),
+            read,
+        })
+    }
+
+    /// Reads at most `budget` member pages; true once every page is read.
+    /// An account is seated when it is active and a person's. A failed
+    /// page is read again by the next step.
+    pub fn step(
+        &mut self,
+        source: &impl GroupSource<MemberRead = R>,
+        budget: usize,
+    ) -> Result<bool> {
+        let (directory, read) = (&mut self.directory, &self.read);
+        // Pages are folded in as they arrive, so that a large site's
+        // memberships are never held twice.
+        source.read_members(&mut self.members, budget, |i, users| {
+            for user in users {
+                directory.add(&user.account_id, user.active && user.is_person(), read[i]);
+            }
+        })
+    }
+}
+
+/// What a session holds of the directory.
+#[derive(Debug)]
+enum Kept<R> {
+    Nothing,
+    Reading(DirectoryRead<R>),
+    Read(Rc<Directory>),
+}
+
 /// A session's [`Directory`]: read on first use and kept until
 /// [`clear`](Memberships::clear)ed (after a change). A read of the
 /// product-granting groups only serves licences until accounts need every
 /// group. Once listing members is refused (403), accounts read each user's
 /// groups instead, for the rest of the session.
-#[derive(Debug, Default)]
-pub struct Memberships {
-    kept: Memo<Rc<Directory>>,
+#[derive(Debug)]
+pub struct Memberships<R> {
+    kept: RefCell<Kept<R>>,
     refused: Cell<bool>,
 }
 
-impl Memberships {
+impl<R> Default for Memberships<R> {
+    fn default() -> Self {
+        Memberships {
+            kept: RefCell::new(Kept::Nothing),
+            refused: Cell::new(false),
+        }
+    }
+}
+
+impl<R> Memberships<R> {
     /// Nothing read yet.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Gets a stream call ready for the directory it needs (every group,
+    /// or with `granting` those it accepts): reads at most
+    /// [`MEMBER_PAGES_PER_CALL`] member pages of it. Continues with the
+    /// stream's own cursor once the directory is read (or listing members
+    /// is refused, for a complete one: accounts then read each user's
+    /// groups); until then breaks with the empty page the call answers,
+    /// whose cursor comes back here.
+    pub fn prepare<T>(
+        &self,
+        source: &impl GroupSource<MemberRead = R>,
+        cursor: Option<&str>,
+        granting: Option<&dyn Fn(&GroupRef) -> bool>,
+    ) -> Result<ControlFlow<Page<T>, Option<String>>> {
+        self.prepare_within(source, cursor, granting, MEMBER_PAGES_PER_CALL)
+    }
+
+    /// [`prepare`](Memberships::prepare), reading at most `budget` pages.
+    fn prepare_within<T>(
+        &self,
+        source: &impl GroupSource<MemberRead = R>,
+        cursor: Option<&str>,
+        granting: Option<&dyn Fn(&GroupRef) -> bool>,
+        budget: usize,
+    ) -> Result<ControlFlow<Page<T>, Option<String>>> {
+        let (call, own) = match cursor.and_then(|c| c.strip_prefix('~')) {
+            Some(staged) => {
+                let (call, own) = staged.split_once(':').unwrap_or((staged, ""));
+                let call: u64 = call.parse().map_err(|_| {
+                    Error::Internal(format!("cursor `~{staged}` is not a directory read's"))
+                })?;
+                (call, (!own.is_empty()).then(|| own.to_owned()))
+            }
+            None => (0, cursor.map(str::to_owned)),
+        };
+        if self.refused.get() && granting.is_none() {
+            return Ok(ControlFlow::Continue(own));
+        }
+        let ready = match self.read_within(source, granting, budget) {
+            Err(Error::Forbidden(_)) if granting.is_none() => {
+                self.refused.set(true);
+                true
+            }
+            other => other?,
+        };
+        if ready {
+            return Ok(ControlFlow::Continue(own));
+        }
+        let next = format!("~{}:{}", call + 1, own.as_deref().unwrap_or_default());
+        Ok(ControlFlow::Break(Page::new(Vec::new(), Some(next))))
+    }
+
+    /// Reads at most `budget` member pages of the directory needed (every
+    /// group, or with `granting` those it accepts); true once it is kept
+    /// whole. A complete directory serves both needs.
+    fn read_within(
+        &self,
+        source: &impl GroupSource<MemberRead = R>,
+        granting: Option<&dyn Fn(&GroupRef) -> bool>,
+        budget: usize,
+    ) -> Result<bool> {
+        let mut kept = self.kept.borrow_mut();
+        let serves = |complete: bool| complete || granting.is_some();
+        let reading = match &mut *kept {
+            Kept::Read(directory) if serves(directory.is_complete()) => return Ok(true),
+            Kept::Reading(reading) if serves(reading.directory.is_complete()) => reading,
+            other => {
+                *other = Kept::Reading(DirectoryRead::start(source, granting)?);
+                let Kept::Reading(reading) = other else {
+                    unreachable!("just set")
+                };
+                reading
+            }
+        };
+        if !reading.step(source, budget)? {
+            return Ok(false);
+        }
+        let Kept::Reading(done) = std::mem::replace(&mut *kept, Kept::Nothing) else {
+            unreachable!("matched above")
+        };
+        *kept = Kept::Read(Rc::new(done.directory));
+        Ok(true)
+    }
+
+    /// The directory kept once `read_within` said it is whole.
+    fn kept(&self) -> Rc<Directory> {
+        match &*self.kept.borrow() {
+            Kept::Read(directory) => directory.clone(),
+            _ => unreachable!("read_within returned true"),
+        }
     }
 
     /// The names of the groups of each of `users`: from the whole
@@ -202,7 +373,7 @@ impl Memberships {
     /// Reads nothing for no users.
     pub fn group_names(
         &self,
-        source: &impl GroupSource,
+        source: &impl GroupSource<MemberRead = R>,
         users: &[User],
     ) -> Result<Vec<Vec<String>>> {
         if users.is_empty() {
@@ -227,30 +398,26 @@ impl Memberships {
             .collect())
     }
 
-    /// The whole directory, read unless a complete one is kept.
-    pub fn complete(&self, source: &impl GroupSource) -> Result<Rc<Directory>> {
-        match self.kept.get() {
-            Some(directory) if directory.is_complete() => Ok(directory),
-            _ => self
-                .kept
-                .refresh(|| Ok(Rc::new(Directory::read(source, None)?))),
-        }
+    /// The whole directory, read to its end unless a complete one is kept.
+    pub fn complete(&self, source: &impl GroupSource<MemberRead = R>) -> Result<Rc<Directory>> {
+        self.read_within(source, None, usize::MAX)?;
+        Ok(self.kept())
     }
 
     /// A directory with at least the members of the groups `granting`
-    /// accepts: the one kept, else a read of those groups only.
+    /// accepts: the one kept, else a read of those groups only, to its end.
     pub fn granting(
         &self,
-        source: &impl GroupSource,
+        source: &impl GroupSource<MemberRead = R>,
         granting: impl Fn(&GroupRef) -> bool,
     ) -> Result<Rc<Directory>> {
-        self.kept
-            .get_or_read(|| Ok(Rc::new(Directory::read(source, Some(&granting))?)))
+        self.read_within(source, Some(&granting), usize::MAX)?;
+        Ok(self.kept())
     }
 
     /// Forgets the directory kept, after a change to memberships.
     pub fn clear(&self) {
-        self.kept.clear();
+        *self.kept.borrow_mut() = Kept::Nothing;
     }
 }
 
@@ -360,15 +527,24 @@ mod tests {
             Ok(vec!["admins".into()])
         }
 
-        fn members(
+        type MemberRead = (Vec<GroupRef>, usize);
+
+        fn start_members(&self, groups: &[GroupRef]) -> Result<Self::MemberRead> {
+            Ok((groups.to_vec(), 0))
+        }
+
+        /// One page per group.
+        fn read_members(
             &self,
-            groups: &[GroupRef],
+            (groups, next): &mut Self::MemberRead,
+            budget: usize,
             mut take: impl FnMut(usize, Vec<User>),
-        ) -> Result<()> {
+        ) -> Result<bool> {
             if self.refuse {
                 return Err(Error::Forbidden("Administer Jira".into()));
             }
-            for (i, g) in groups.iter().enumerate() {
+            let end = groups.len().min(next.saturating_add(budget));
+            for (i, g) in groups.iter().enumerate().take(end).skip(*next) {
                 self.member_reads.set(self.member_reads.get() + 1);
                 let users = match g.id.as_str() {
                     "users" => vec![user("ana", true), user("bo", false)],
@@ -377,7 +553,8 @@ mod tests {
                 };
                 take(i, users);
             }
-            Ok(())
+            *next = end;
+            Ok(end == groups.len())
         }
 
         fn groups_of_each(&self, users: &[User]) -> Result<Vec<Vec<GroupRef>>> {
@@ -418,6 +595,54 @@ mod tests {
         memberships.complete(&source).unwrap();
         assert_eq!(source.member_reads.get(), 8, "read again after a change");
         assert_eq!(source.per_user_reads.get(), 0);
+    }
+
+    /// Drives `prepare` the way a sync does, one page of budget a call;
+    /// returns the cursors answered until the stream's own.
+    fn staged_cursors(
+        memberships: &Memberships<(Vec<GroupRef>, usize)>,
+        source: &Site,
+        mut cursor: Option<String>,
+        granting: Option<&dyn Fn(&GroupRef) -> bool>,
+    ) -> (Vec<String>, Option<String>) {
+        let mut answered = Vec::new();
+        loop {
+            match memberships
+                .prepare_within::<License>(source, cursor.as_deref(), granting, 1)
+                .unwrap()
+            {
+                ControlFlow::Continue(own) => return (answered, own),
+                ControlFlow::Break(page) => {
+                    assert!(page.items.is_empty());
+                    cursor = page.next_cursor;
+                    answered.push(cursor.clone().unwrap());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_directory_is_read_across_calls_and_the_stream_resumes_at_its_cursor() {
+        let source = site(false);
+        let memberships = Memberships::new();
+        let (answered, own) = staged_cursors(&memberships, &source, Some("300".into()), None);
+        assert_eq!(answered, ["~1:300", "~2:300"], "three groups, one a call");
+        assert_eq!(own.as_deref(), Some("300"));
+        assert_eq!(source.member_reads.get(), 3);
+        assert!(memberships.complete(&source).unwrap().is_complete());
+        assert_eq!(source.member_reads.get(), 3, "kept");
+        // A fresh session at a staged cursor reads again, with new cursors.
+        let fresh = Memberships::new();
+        let (answered, own) = staged_cursors(&fresh, &source, Some("~2:300".into()), None);
+        assert_eq!(answered, ["~3:300", "~4:300"]);
+        assert_eq!(own.as_deref(), Some("300"));
+        // From the start of a stream, and for the granting groups only.
+        let granting = |g: &GroupRef| g.id != "design";
+        let licences = Memberships::new();
+        let (answered, own) = staged_cursors(&licences, &source, None, Some(&granting));
+        assert_eq!((answered, own), (vec!["~1:".to_owned()], None));
+        let bad = Memberships::new().prepare_within::<License>(&source, Some("~x:1"), None, 1);
+        assert!(matches!(bad, Err(Error::Internal(_))), "{bad:?}");
     }
 
     #[test]

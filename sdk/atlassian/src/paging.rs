@@ -20,6 +20,6 @@ pub mod bean;
 pub mod links;
 pub mod next_url;
 
-pub use bean::{PageBean, each_page};
+pub use bean::{Listings, PageBean, each_page};
 pub use links::{CursorOnlyPage, Links, LinksPage};
 pub use next_url::{NextUrlPage, ResultsPage, follow};
