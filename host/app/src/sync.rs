@@ -376,11 +376,12 @@ impl Tally {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).calls += 1;
     }
 
-    /// Logs each upstream's retries and returns the run's totals.
+    /// Logs each upstream's retries (a warning: a degrading upstream shows
+    /// here before it fails a sync) and returns the run's totals.
     fn finish(&self, connector: &str) -> RunRetries {
         let inner = self.0.lock().unwrap_or_else(|e| e.into_inner());
         for (upstream, retries) in &inner.by_upstream {
-            tracing::info!(connector, upstream, "{retries}");
+            tracing::warn!(connector, upstream, "the upstream needed {retries}");
         }
         RunRetries {
             requests: inner.by_upstream.values().map(Retries::total).sum(),

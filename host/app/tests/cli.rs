@@ -315,6 +315,8 @@ async fn one_sync_through_a_flaky_upstream_stores_what_a_clean_one_does() {
     sim.clear_requests();
     let out = roster(flaky.path(), &["sync"]);
     assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("the upstream needed"), "{}", text(&out));
+    assert!(text(&out).contains("request retries"), "{}", text(&out));
     let faults = sim.requests().iter().filter(|r| r.status != 200).count();
     sim.set_behaviour(Behaviour::default());
     assert!(

@@ -4,7 +4,7 @@ use crate::app::App;
 use anyhow::{Result, bail};
 use futures::future::join_all;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use roster_app::store::StoreWorker;
+use roster_app::store::{RunRetries, StoreWorker};
 use roster_app::sync::{self, Progress};
 use roster_sandbox::contract::{Instant as At, Stream, action_name};
 use std::collections::HashMap;
@@ -146,8 +146,17 @@ pub async fn sync(config: &Path, names: &[String], resume: bool) -> Result<()> {
                     .iter()
                     .map(|(s, n)| format!("{n} {}", s.as_str()))
                     .collect();
+                let retries = synced.run.retries;
+                let absorbed = if retries == RunRetries::default() {
+                    String::new()
+                } else {
+                    format!(
+                        "; absorbed {} request retries and {} call retries",
+                        retries.requests, retries.calls
+                    )
+                };
                 println!(
-                    "{}: {} run {} ({})",
+                    "{}: {} run {} ({}){absorbed}",
                     c.name,
                     if synced.resumed {
                         "resumed and completed"
