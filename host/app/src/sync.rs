@@ -26,14 +26,17 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     /// A connector call failed.
-    #[error("connector `{connector}`, stream `{stream}`: {source}{}", host_said(.gave_up))]
+    ///
+    /// The failure is in the message, not a `source`: printing the chain
+    /// would repeat it.
+    #[error("connector `{connector}`, stream `{stream}`: {error}{}", host_said(.gave_up))]
     Call {
         /// The connector instance.
         connector: String,
         /// The stream being read.
         stream: &'static str,
         /// The failure.
-        source: CallError,
+        error: CallError,
         /// The last request of the call the host stopped retrying, if any.
         gave_up: Option<String>,
     },
@@ -320,7 +323,7 @@ async fn read_page(
                 return Err(SyncError::Call {
                     connector: run.connector.clone(),
                     stream: stream.as_str(),
-                    source: error,
+                    error,
                     gave_up,
                 });
             }
