@@ -309,7 +309,7 @@ impl Gateway {
                     Ok(a) => format!("answered {}", a.status),
                     Err(f) => explain_http(&f.error),
                 };
-                session.health.gave_up(format!(
+                session.health.gave_up(session.redactor.text(&format!(
                     "{} {}: gave up after {attempts} attempt{} ({last}{})",
                     method_name(method),
                     origin_and_path(url),
@@ -323,7 +323,7 @@ impl Gateway {
                     } else {
                         String::new()
                     },
-                ));
+                )));
                 return match outcome {
                     Ok(a) if a.status == 429 => Err(HttpError::RateLimited(Some(
                         u32::try_from(wait.as_secs()).unwrap_or(u32::MAX),
