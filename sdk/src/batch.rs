@@ -6,9 +6,16 @@ use crate::Result;
 use crate::http::{Request, send_all};
 use crate::paging::{Paged, Pages};
 
+/// Rounds of a fan-out at most: the whole batch, then twice the requests
+/// whose answer was a transient failure (the host has already retried
+/// each of them with backoff).
+const ROUNDS: usize = 3;
+
 /// Sends one request per subject as one [`send_all`] batch and reads every
 /// item of each answer, following later pages (rare) one request at a
-/// time. Returns the items per request, in request order.
+/// time. Returns the items per request, in request order. Requests that
+/// failed transiently ([`Error::is_transient`](crate::Error::is_transient))
+/// are sent again, those alone, in a batch of their own.
 ///
 /// A 404 means the subject went away since it was listed, and reads as no
 /// items. Any other error status stops the fan-out with an error naming
@@ -18,20 +25,40 @@ pub fn fan_out<P: Paged>(
     requests: &[Request],
     subject: impl Fn(usize) -> String,
 ) -> Result<Vec<Vec<P::Item>>> {
-    let mut all = Vec::with_capacity(requests.len());
-    for (i, (answer, request)) in send_all(requests).into_iter().zip(requests).enumerate() {
-        let response = answer?;
-        if response.status() == 404 {
-            all.push(Vec::new());
-            continue;
+    let mut all: Vec<Vec<P::Item>> = (0..requests.len()).map(|_| Vec::new()).collect();
+    let mut pending: Vec<usize> = (0..requests.len()).collect();
+    for round in 1..=ROUNDS {
+        let batch: Vec<Request> = pending.iter().map(|&i| requests[i].clone()).collect();
+        let mut failed = Vec::new();
+        for (answer, &i) in send_all(&batch).into_iter().zip(&pending) {
+            match read::<P>(answer, &requests[i]) {
+                Ok(items) => all[i] = items,
+                Err(e) if e.is_transient() && round < ROUNDS => failed.push(i),
+                Err(e) => return Err(e.about(&subject(i))),
+            }
         }
-        let about = |e: crate::Error| e.about(&subject(i));
-        let page: P = response.error_for_status().map_err(about)?.json()?;
-        let (mut items, next) = page.split(request)?;
-        for later in Pages::<P>::from(next) {
-            items.extend(later.map_err(about)?);
+        if failed.is_empty() {
+            break;
         }
-        all.push(items);
+        pending = failed;
     }
     Ok(all)
+}
+
+/// Every item of one answer of a fan-out and of the pages after it; a 404
+/// is none.
+fn read<P: Paged>(
+    answer: std::result::Result<crate::http::Response, crate::http::HttpError>,
+    request: &Request,
+) -> Result<Vec<P::Item>> {
+    let response = answer?;
+    if response.status() == 404 {
+        return Ok(Vec::new());
+    }
+    let page: P = response.error_for_status()?.json()?;
+    let (mut items, next) = page.split(request)?;
+    for later in Pages::<P>::from(next) {
+        items.extend(later?);
+    }
+    Ok(items)
 }

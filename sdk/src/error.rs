@@ -55,6 +55,19 @@ impl Error {
         Error::InvalidResponse(what.to_string())
     }
 
+    /// Whether the upstream failed for now, so that asking again may
+    /// succeed: no answer, or a 500, 502, 503 or 504. A rate limit is not:
+    /// the host has already waited as long as it may.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Error::Upstream {
+                status: 0 | 500 | 502 | 503 | 504,
+                ..
+            }
+        )
+    }
+
     /// Names what the request that failed was about (`account `5b10…``),
     /// for an error of one request among many, such as one answer of a
     /// [`fan_out`](crate::batch::fan_out). Only a refusal (`Forbidden`) or
@@ -150,6 +163,26 @@ impl From<Error> for wit::ConnectorError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_upstream_failing_for_now_is_transient() {
+        let upstream = |status| Error::Upstream {
+            status,
+            message: String::new(),
+        };
+        for status in [0, 500, 502, 503, 504] {
+            assert!(upstream(status).is_transient(), "{status}");
+        }
+        for error in [
+            upstream(400),
+            upstream(501),
+            Error::RateLimited(Some(3600)),
+            Error::OutcomeUnknown("lost".into()),
+            Error::NotFound("x".into()),
+        ] {
+            assert!(!error.is_transient(), "{error}");
+        }
+    }
 
     #[test]
     fn about_names_the_subject_of_one_request_s_failure() {
