@@ -53,7 +53,7 @@ mod roles;
 
 use roles::{Grants, strongest_role};
 use roster_atlassian::GroupRef;
-use roster_atlassian::access::{self, GroupWrites};
+use roster_atlassian::access;
 use roster_atlassian::accounts::account_kind;
 use roster_atlassian::admin::shapes::{ProductAccess, User};
 use roster_atlassian::admin::{EXPAND_ACTIVITY, EXPAND_ALL, Instance, Org, pick};

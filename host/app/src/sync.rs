@@ -340,11 +340,10 @@ fn transient_wait(error: &CallError, retry: u32) -> Option<Duration> {
         CallError::Connector(ConnectorError::RateLimited(seconds)) => {
             Some(seconds.map_or_else(backoff, |s| Duration::from_secs(u64::from(s))))
         }
-        CallError::Connector(ConnectorError::Upstream(UpstreamError { status, .. }))
-            if matches!(status, 0 | 500 | 502 | 503 | 504) =>
-        {
-            Some(backoff())
-        }
+        CallError::Connector(ConnectorError::Upstream(UpstreamError {
+            status: 0 | 500 | 502 | 503 | 504,
+            ..
+        })) => Some(backoff()),
         _ => None,
     }
 }
