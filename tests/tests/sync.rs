@@ -43,7 +43,7 @@ async fn sync_config(config: Value, store: &StoreHandle) -> Result<sync::Synced,
 async fn paging_mistakes_fail_the_run_and_keep_the_previous_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("roster.db");
-    let worker = StoreWorker::spawn(Box::new(SqliteStore::open(&path).unwrap())).unwrap();
+    let worker = store_worker(&path);
     let writer = worker.handle();
     let mut store = SqliteStore::open(&path).unwrap();
     let good = sync_with("nothing", &writer).await.unwrap();
@@ -84,6 +84,11 @@ async fn paging_mistakes_fail_the_run_and_keep_the_previous_snapshot() {
     );
 }
 
+/// A store writer on the file at `path`.
+fn store_worker(path: &std::path::Path) -> StoreWorker {
+    StoreWorker::spawn(Box::new(SqliteStore::open(path).unwrap())).unwrap()
+}
+
 /// A sync reading `target` on `server` with the `read` attack.
 async fn sync_reading(
     server: &TestServer,
@@ -101,10 +106,7 @@ async fn sync_reading(
 #[tokio::test]
 async fn a_page_call_that_failed_transiently_is_made_again_and_the_run_counts_it() {
     let dir = tempfile::tempdir().unwrap();
-    let worker = StoreWorker::spawn(Box::new(
-        SqliteStore::open(&dir.path().join("r.db")).unwrap(),
-    ))
-    .unwrap();
+    let worker = store_worker(&dir.path().join("r.db"));
     let server = TestServer::start().await.unwrap();
     // The host gives up after 7 attempts; the call made again gets the
     // answer on its third.
@@ -124,10 +126,7 @@ async fn a_page_call_that_failed_transiently_is_made_again_and_the_run_counts_it
 #[tokio::test]
 async fn a_stream_that_keeps_failing_names_the_request_the_host_gave_up_on() {
     let dir = tempfile::tempdir().unwrap();
-    let worker = StoreWorker::spawn(Box::new(
-        SqliteStore::open(&dir.path().join("r.db")).unwrap(),
-    ))
-    .unwrap();
+    let worker = store_worker(&dir.path().join("r.db"));
     let server = TestServer::start().await.unwrap();
     let err = sync_reading(
         &server,
