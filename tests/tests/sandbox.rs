@@ -579,60 +579,95 @@ async fn a_get_that_keeps_failing_gives_up_after_the_budget_and_says_so() {
     );
 }
 
+/// What the hostile connector's `provision` (the only call that may
+/// write) reports of its one request: `outcome=… status=… body=…`.
+async fn written(session: &mut Session) -> String {
+    let outcome = session
+        .provision(&Action::Suspend("a1".into()), false)
+        .await
+        .expect("the call returns");
+    outcome.summary
+}
+
 #[tokio::test]
 async fn a_write_cut_off_after_the_upstream_applied_it_is_not_sent_again() {
     let (runtime, connector) = quick_retries().await;
     let server = TestServer::start().await.unwrap();
-    let mut session = session_to(&runtime, &connector, &server, "POST", "/cut?key=w&times=1").await;
-    let applied = session
-        .provision(&Action::Suspend("a1".into()), false)
-        .await
-        .unwrap();
-    assert!(
-        applied.summary.starts_with("outcome=outcome-unknown"),
-        "{}",
-        applied.summary
-    );
-    assert!(
-        applied.summary.contains("the host did not send it again"),
-        "{}",
-        applied.summary
-    );
-    let posts = server.seen().iter().filter(|s| s.method == "POST").count();
-    assert_eq!(posts, 1, "the write reached the upstream once");
     for (method, target) in [
+        ("POST", "/cut?key=w&times=1"),
         ("PUT", "/cut?key=p&times=1"),
         ("DELETE", "/cut?key=d&times=1"),
     ] {
         let mut session = session_to(&runtime, &connector, &server, method, target).await;
-        let report = fetched(&mut session).await;
-        assert_eq!(outcome(&report), "outcome-unknown", "{method}: {report:?}");
+        let summary = written(&mut session).await;
+        assert!(
+            summary.starts_with("outcome=outcome-unknown"),
+            "{method}: {summary}"
+        );
+        assert!(
+            summary.contains("the host did not send it again"),
+            "{method}: {summary}"
+        );
     }
-    assert_eq!(server.seen().len(), 3);
+    let methods: Vec<String> = server.seen().into_iter().map(|s| s.method).collect();
+    assert_eq!(
+        methods,
+        ["POST", "PUT", "DELETE"],
+        "each write reached the upstream once"
+    );
 }
 
 #[tokio::test]
 async fn a_write_is_retried_only_where_the_upstream_refused_it() {
     let (runtime, connector) = quick_retries().await;
     let server = TestServer::start().await.unwrap();
-    // 500: the write may have been applied; the connector decides.
-    let mut session = session_to(
-        &runtime,
-        &connector,
-        &server,
-        "POST",
-        "/failing?key=a&times=1&status=500",
-    )
-    .await;
-    assert_eq!(fetched(&mut session).await["status"], "500");
-    assert_eq!(server.seen().len(), 1);
-    // 503 and 429: refused, so sent again.
-    for (key, status) in [("b", 503), ("c", 429)] {
+    // 500 and 503: the write may have been applied; the connector decides.
+    for (key, status) in [("a", 500), ("b", 503)] {
         let target = format!("/failing?key={key}&times=1&status={status}");
         let mut session = session_to(&runtime, &connector, &server, "POST", &target).await;
-        let report = fetched(&mut session).await;
-        assert_eq!(report["body"], r#"{"attempts":2}"#, "{status}: {report:?}");
+        let summary = written(&mut session).await;
+        assert!(
+            summary.starts_with(&format!("outcome=ok status={status}")),
+            "{summary}"
+        );
     }
+    assert_eq!(server.seen().len(), 2, "neither sent again");
+    // 429: refused, so sent again.
+    let target = "/failing?key=c&times=1&status=429";
+    let mut session = session_to(&runtime, &connector, &server, "POST", target).await;
+    let summary = written(&mut session).await;
+    assert!(summary.contains(r#"body={"attempts":2}"#), "{summary}");
+}
+
+#[tokio::test]
+async fn only_provision_may_write() {
+    let (runtime, connector) = quick_retries().await;
+    let server = TestServer::start().await.unwrap();
+    for method in ["POST", "PUT", "DELETE"] {
+        let mut session = session_to(&runtime, &connector, &server, method, "/ok").await;
+        let report = fetched(&mut session).await;
+        assert_eq!(outcome(&report), "denied", "{method}: {report:?}");
+        assert!(
+            report["error"].contains("only `provision` may write"),
+            "{method}: {report:?}"
+        );
+    }
+    assert!(server.seen().is_empty(), "nothing was sent");
+    // A method override would let a read write.
+    let c = config(
+        &server.url(),
+        "fetch",
+        json!({
+            "target": format!("{}/ok", server.url()),
+            "headers": [["X-HTTP-Method-Override", "DELETE"]],
+        }),
+    );
+    let report = attack(&runtime, &connector, c).await.unwrap();
+    assert_eq!(outcome(&report), "denied", "{report:?}");
+    // A declared read-only POST is a read.
+    let mut session = session_to(&runtime, &connector, &server, "POST", "/read/ok").await;
+    assert_eq!(outcome(&fetched(&mut session).await), "ok");
+    assert_eq!(server.seen().len(), 1);
 }
 
 #[tokio::test]

@@ -12,6 +12,17 @@ use std::sync::Arc;
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+/// What a call may write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Writes {
+    /// Nothing: every call but `provision` only reads.
+    Refused,
+    /// A dry run's writes, refused with `dry-run` (the connector plans them).
+    Planned,
+    /// A real `provision`'s writes, sent.
+    Sent,
+}
+
 /// The store data of a connector instance.
 pub struct State {
     wasi: WasiCtx,
@@ -23,8 +34,8 @@ pub struct State {
     limits: Limits,
     /// Requests made by the current call.
     requests: u32,
-    /// Whether the current call is a dry run.
-    dry_run: bool,
+    /// What the current call may write.
+    writes: Writes,
     log: LogBudget,
 }
 
@@ -70,15 +81,15 @@ impl State {
             connector,
             limits,
             requests: 0,
-            dry_run: false,
+            writes: Writes::Refused,
             log,
         }
     }
 
-    /// Resets the per-call budgets before a call; `dry_run` as the call asks.
-    pub(crate) fn begin_call(&mut self, dry_run: bool) {
+    /// Resets the per-call budgets before a call that may make `writes`.
+    pub(crate) fn begin_call(&mut self, writes: Writes) {
         self.requests = 0;
-        self.dry_run = dry_run;
+        self.writes = writes;
         self.log.reset();
     }
 
@@ -88,9 +99,9 @@ impl State {
         self.http.health.take()
     }
 
-    /// Ends the call's dry run, if it was one.
+    /// Ends the call: no writes until the next `provision`.
     pub(crate) fn end_call(&mut self) {
-        self.dry_run = false;
+        self.writes = Writes::Refused;
     }
 
     /// Counts a request against the call's limit and applies the dry-run
@@ -100,14 +111,25 @@ impl State {
             return Err(HttpError::RequestLimit(self.limits.requests_per_call));
         }
         self.requests += 1;
-        if self.dry_run && !self.is_read(request) {
-            return Err(HttpError::DryRun(format!(
+        if self.is_read(request) {
+            return Ok(());
+        }
+        let what = || {
+            format!(
                 "{} {}",
                 method_name(request.method),
                 self.http.redactor.text(&request.url)
-            )));
+            )
+        };
+        match self.writes {
+            Writes::Sent => Ok(()),
+            Writes::Planned => Err(HttpError::DryRun(what())),
+            Writes::Refused => Err(HttpError::Denied(format!(
+                "{}: only `provision` may write; this call may send `GET`, `HEAD` and the \
+                 `POST`s the manifest declares as reads",
+                what()
+            ))),
         }
-        Ok(())
     }
 }
 

@@ -7,7 +7,7 @@ use crate::contract::{
     Outcome, Pre, Product, UsagePage,
 };
 use crate::http::Absorbed;
-use crate::imports::State;
+use crate::imports::{State, Writes};
 use crate::limits::deadline_ticks;
 use crate::manifest::Manifest;
 use std::fmt;
@@ -133,8 +133,8 @@ impl fmt::Debug for Session {
 
 /// Runs one method of the guest's session resource under the call limits.
 macro_rules! session_call {
-    ($self:ident, $dry_run:expr, |$instance:ident, $store:ident, $handle:ident| $call:expr) => {{
-        let $handle = $self.begin($dry_run)?;
+    ($self:ident, $writes:expr, |$instance:ident, $store:ident, $handle:ident| $call:expr) => {{
+        let $handle = $self.begin($writes)?;
         let deadline = $self.deadline;
         let result = {
             let $instance = &$self.instance;
@@ -187,44 +187,53 @@ impl Session {
 
     /// Proves the config works and reports what it enables.
     pub async fn check(&mut self) -> Result<CheckReport, CallError> {
-        session_call!(self, false, |i, store, h| i.check(store, h))
+        session_call!(self, Writes::Refused, |i, store, h| i.check(store, h))
     }
 
     /// One page of accounts from `cursor` (none: the first).
     pub async fn accounts(&mut self, cursor: Option<&str>) -> Result<AccountPage, CallError> {
-        session_call!(self, false, |i, store, h| i.accounts(store, h, cursor))
+        session_call!(self, Writes::Refused, |i, store, h| i
+            .accounts(store, h, cursor))
     }
 
     /// The products with their seats.
     pub async fn products(&mut self) -> Result<Vec<Product>, CallError> {
-        session_call!(self, false, |i, store, h| i.products(store, h))
+        session_call!(self, Writes::Refused, |i, store, h| i.products(store, h))
     }
 
     /// One page of licences.
     pub async fn licenses(&mut self, cursor: Option<&str>) -> Result<LicensePage, CallError> {
-        session_call!(self, false, |i, store, h| i.licenses(store, h, cursor))
+        session_call!(self, Writes::Refused, |i, store, h| i
+            .licenses(store, h, cursor))
     }
 
     /// One page of usage.
     pub async fn usage(&mut self, cursor: Option<&str>) -> Result<UsagePage, CallError> {
-        session_call!(self, false, |i, store, h| i.usage(store, h, cursor))
+        session_call!(self, Writes::Refused, |i, store, h| i
+            .usage(store, h, cursor))
     }
 
-    /// Carries out (or with `dry_run`, plans) a provisioning action. In a
-    /// dry run the host refuses every request but GET and HEAD.
+    /// Carries out (or with `dry_run`, plans) a provisioning action: the
+    /// only call that may write. In a dry run the host refuses every request
+    /// but the reads (`GET`, `HEAD`, declared read-only `POST`s).
     pub async fn provision(
         &mut self,
         action: &Action,
         dry_run: bool,
     ) -> Result<Outcome, CallError> {
-        session_call!(self, dry_run, |i, store, h| i
+        let writes = if dry_run {
+            Writes::Planned
+        } else {
+            Writes::Sent
+        };
+        session_call!(self, writes, |i, store, h| i
             .provision(store, h, action, dry_run))
     }
 
     /// Resets the per-call state; fails if the instance was discarded.
-    fn begin(&mut self, dry_run: bool) -> Result<ResourceAny, CallError> {
+    fn begin(&mut self, writes: Writes) -> Result<ResourceAny, CallError> {
         let handle = self.handle.ok_or(CallError::Discarded)?;
-        self.store.data_mut().begin_call(dry_run);
+        self.store.data_mut().begin_call(writes);
         self.store.set_epoch_deadline(deadline_ticks(self.deadline));
         Ok(handle)
     }

@@ -9,10 +9,11 @@
 //! only within the policy, capping the body, and redacting every secret
 //! from what comes back.
 //!
-//! What is retried: a 429 or a 503 (the upstream refused the request), and
-//! a connection that failed before the request was sent, for every method;
-//! a 500, 502 or 504, a reset, a timeout or a body cut short only for
-//! reads (`GET`, `HEAD` and the `POST`s the manifest declares as reads).
+//! What is retried: a 429 (the upstream refused the request) and a
+//! connection that failed before the request was sent, for every method;
+//! a 500, 502, 503 or 504, a reset, a timeout or a body cut short only for
+//! reads (`GET`, `HEAD` and the `POST`s the manifest declares as reads): a
+//! 503 does not prove a write was not applied.
 //! A write whose connection failed after it was sent is never sent again:
 //! the connector gets `outcome-unknown` and must read the target's state.
 
@@ -105,7 +106,8 @@ pub struct Gateway {
 }
 
 /// Request headers a connector may not set: credentials go through `auth`,
-/// and framing is the host's business.
+/// framing is the host's business, and a method override would let a read
+/// write.
 const FORBIDDEN_HEADERS: &[&str] = &[
     "authorization",
     "proxy-authorization",
@@ -117,6 +119,9 @@ const FORBIDDEN_HEADERS: &[&str] = &[
     "te",
     "upgrade",
     "keep-alive",
+    "x-http-method-override",
+    "x-http-method",
+    "x-method-override",
 ];
 
 impl Gateway {
@@ -356,7 +361,7 @@ impl Gateway {
     ) -> Option<(Fault, Duration)> {
         let backoff = || retry::backoff(self.limits.backoff_base, attempt);
         match outcome {
-            Ok(a) if matches!(a.status, 429 | 503) => {
+            Ok(a) if a.status == 429 || (read && a.status == 503) => {
                 let fault = if a.status == 429 {
                     Fault::RateLimited
                 } else {
@@ -531,7 +536,8 @@ fn request_headers(pairs: &[(String, String)]) -> Result<HeaderMap, HttpError> {
         let lower = name.to_ascii_lowercase();
         if FORBIDDEN_HEADERS.contains(&lower.as_str()) || lower.starts_with("proxy-") {
             return Err(HttpError::Denied(format!(
-                "header `{name}` may not be set by a connector; credentials go through `auth`"
+                "header `{name}` may not be set by a connector (credentials go through `auth`; \
+                 framing and the method are the host's)"
             )));
         }
         let name = HeaderName::from_bytes(lower.as_bytes())
@@ -614,6 +620,7 @@ mod tests {
             "Proxy-Authorization",
             "proxy-x",
             "Content-Length",
+            "X-HTTP-Method-Override",
         ] {
             let r = request_headers(&[(name.into(), "x".into())]);
             assert!(matches!(r, Err(HttpError::Denied(_))), "{name}");
