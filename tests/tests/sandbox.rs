@@ -195,12 +195,17 @@ async fn forbidden_destinations_are_typed_denials() {
         ),
         ("http://[::1]:9", "http://[::1]:9/x", "private"),
         ("https://allowed.example", "file:///etc/passwd", "not http"),
+        (
+            "http://allowed.example",
+            "http://allowed.example/x",
+            "over https only",
+        ),
     ];
     for (base, target, why) in cases {
         let report = attack(
             &runtime,
             &connector,
-            config(base, "fetch", json!({ "target": target })),
+            config(base, "fetch", json!({ "target": target, "auth": "key" })),
         )
         .await
         .unwrap();

@@ -30,7 +30,8 @@ impl LogBudget {
     }
 
     /// `None` once the call's budget is spent (a notice is logged the first
-    /// time), else the message cut to the length limit.
+    /// time), else the message cut to the length limit, with control
+    /// characters escaped so that a guest cannot forge log lines.
     pub(crate) fn take(&self, message: &str) -> Option<String> {
         let n = self.used.fetch_add(1, Ordering::Relaxed);
         let per_call = self.limits.log_lines_per_call;
@@ -44,7 +45,15 @@ impl LogBudget {
         while !message.is_char_boundary(end) {
             end -= 1;
         }
-        Some(message[..end].to_owned())
+        let mut clean = String::with_capacity(end);
+        for c in message[..end].chars() {
+            if c.is_control() {
+                clean.extend(c.escape_default());
+            } else {
+                clean.push(c);
+            }
+        }
+        Some(clean)
     }
 }
 
@@ -114,5 +123,25 @@ impl tokio::io::AsyncWrite for LineWriter {
             self.emit(&line);
         }
         Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_cannot_forge_log_lines_and_is_cut_to_the_limit() {
+        let budget = LogBudget::new(Limits {
+            log_line_bytes: 40,
+            log_lines_per_call: 2,
+            ..Limits::default()
+        });
+        let forged = "ok\n2026-12-01T00:00:00Z  INFO roster: all good\r\x1b[2K";
+        let taken = budget.take(forged).unwrap();
+        assert!(!taken.contains(['\n', '\r', '\x1b']), "{taken}");
+        assert!(taken.starts_with(r"ok\n2026-12-01"), "{taken}");
+        assert!(budget.take(&"é".repeat(30)).unwrap().len() <= 40);
+        assert_eq!(budget.take("third"), None, "two lines per call");
     }
 }

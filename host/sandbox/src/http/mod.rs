@@ -279,6 +279,13 @@ impl Gateway {
                 origin_and_path(url)
             )));
         }
+        // Private networks (the simulator, tests) may use plain http.
+        if auth.is_some() && url.scheme() == "http" && !self.network.allow_private {
+            return Err(HttpError::Denied(format!(
+                "{}: a credential is sent over https only",
+                origin_and_path(url)
+            )));
+        }
         Ok(())
     }
 
