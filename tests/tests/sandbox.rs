@@ -92,6 +92,47 @@ async fn an_infinite_loop_is_stopped_by_the_deadline_and_the_host_carries_on() {
     assert_eq!(outcome(&report), "ok");
 }
 
+#[tokio::test(flavor = "current_thread")]
+async fn a_spinning_connector_does_not_hold_the_thread_another_needs() {
+    let mut opts = options(true);
+    opts.limits = Limits {
+        call_deadline: Duration::from_secs(3),
+        ..Limits::default()
+    };
+    let (runtime, connector) = load(opts).await;
+    let server = TestServer::start().await.unwrap();
+    let open = |attack: &str, extra: Value| {
+        let c = config(&server.url(), attack, extra);
+        let (runtime, connector) = (&runtime, &connector);
+        async move {
+            runtime
+                .open(connector, &c, SessionOptions::default())
+                .await
+                .unwrap()
+        }
+    };
+    let mut spinning = open("loop", json!({})).await;
+    let target = format!("{}/ok", server.url());
+    let mut working = open("fetch", json!({ "target": target })).await;
+    // One thread for both: the working call can finish only if the
+    // spinning one yields.
+    let finished = Mutex::new(Vec::new());
+    let spin = async {
+        let result = spinning.accounts(None).await;
+        finished.lock().unwrap().push("spinning");
+        result
+    };
+    let work = async {
+        let result = working.accounts(None).await;
+        finished.lock().unwrap().push("working");
+        result
+    };
+    let (spun, worked) = tokio::join!(spin, work);
+    assert!(matches!(spun, Err(CallError::Deadline(_))), "{spun:?}");
+    assert_eq!(worked.unwrap().items[0].attributes[0].1, "ok");
+    assert_eq!(*finished.lock().unwrap(), ["working", "spinning"]);
+}
+
 #[tokio::test]
 async fn a_memory_bomb_hits_the_cap() {
     let mut opts = options(true);

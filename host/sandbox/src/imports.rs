@@ -36,6 +36,8 @@ pub struct State {
     requests: u32,
     /// What the current call may write.
     writes: Writes,
+    /// When the current call must have returned.
+    pub(crate) call_ends: std::time::Instant,
     log: LogBudget,
 }
 
@@ -82,6 +84,7 @@ impl State {
             limits,
             requests: 0,
             writes: Writes::Refused,
+            call_ends: std::time::Instant::now(),
             log,
         }
     }

@@ -41,11 +41,6 @@ impl Default for Limits {
     }
 }
 
-/// The epoch ticks a call may run for before it is interrupted.
-pub(crate) fn deadline_ticks(deadline: Duration) -> u64 {
-    (deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64 + 1
-}
-
 /// Denies memory growth past the limit and remembers that it did, since the
 /// resulting trap does not say why.
 pub(crate) struct MemoryLimiter {

@@ -8,13 +8,12 @@ use crate::contract::{
 };
 use crate::http::Absorbed;
 use crate::imports::{State, Writes};
-use crate::limits::deadline_ticks;
 use crate::manifest::Manifest;
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use wasmtime::component::ResourceAny;
-use wasmtime::{Engine, Store, Trap};
+use wasmtime::{Engine, Store, Trap, UpdateDeadline};
 
 /// Why a call did not return the connector's answer.
 #[derive(Debug)]
@@ -62,13 +61,30 @@ impl fmt::Display for CallError {
 
 impl std::error::Error for CallError {}
 
-/// A store for a new instance, with the memory cap and epoch deadline in
-/// force.
+/// A store for a new instance, with the memory cap and the call deadline
+/// in force. On every epoch tick a running guest yields to the async
+/// runtime, so that a guest spinning in a loop never holds a worker thread
+/// that other sessions need; once the call's deadline has passed, the
+/// tick interrupts it.
 pub(crate) fn new_store(engine: &Engine, state: State) -> Store<State> {
     let mut store = Store::new(engine, state);
     store.limiter(|s| &mut s.memory);
-    store.epoch_deadline_trap();
+    store.epoch_deadline_callback(|ctx| {
+        if Instant::now() >= ctx.data().call_ends {
+            return Ok(UpdateDeadline::Interrupt);
+        }
+        Ok(UpdateDeadline::YieldCustom(
+            1,
+            Box::pin(tokio::task::yield_now()),
+        ))
+    });
     store
+}
+
+/// Starts the clock of a call that may run for `deadline`.
+fn arm(store: &mut Store<State>, deadline: Duration) {
+    store.data_mut().call_ends = Instant::now() + deadline;
+    store.set_epoch_deadline(1);
 }
 
 /// Instantiates a fresh instance with no network and asks for its manifest.
@@ -77,7 +93,7 @@ pub(crate) async fn describe(
     pre: &Pre,
     deadline: Duration,
 ) -> Result<ConnectorManifest, CallError> {
-    store.set_epoch_deadline(deadline_ticks(deadline));
+    arm(&mut store, deadline);
     let call = async {
         let instance = pre.instantiate(&mut store).await?;
         instance.manifest(&mut store).await
@@ -155,7 +171,7 @@ impl Session {
         deadline: Duration,
         manifest: Arc<Manifest>,
     ) -> Result<Session, CallError> {
-        store.set_epoch_deadline(deadline_ticks(deadline));
+        arm(&mut store, deadline);
         let opened = tokio::time::timeout(deadline, async {
             let instance = pre.instantiate(&mut store).await?;
             let handle = instance.open(&mut store, config).await?;
@@ -234,7 +250,7 @@ impl Session {
     fn begin(&mut self, writes: Writes) -> Result<ResourceAny, CallError> {
         let handle = self.handle.ok_or(CallError::Discarded)?;
         self.store.data_mut().begin_call(writes);
-        self.store.set_epoch_deadline(deadline_ticks(self.deadline));
+        arm(&mut self.store, self.deadline);
         Ok(handle)
     }
 
