@@ -319,7 +319,7 @@ impl<R> Memberships<R> {
                 self.refused.set(true);
                 true
             }
-            other => other?,
+            other => other?.is_some(),
         };
         if ready {
             return Ok(ControlFlow::Continue(own));
@@ -329,43 +329,47 @@ impl<R> Memberships<R> {
     }
 
     /// Reads at most `budget` member pages of the directory needed (every
-    /// group, or with `granting` those it accepts); true once it is kept
-    /// whole. A complete directory serves both needs.
+    /// group, or with `granting` those it accepts); the directory once it
+    /// is kept whole. A complete directory serves both needs.
     fn read_within(
         &self,
         source: &impl GroupSource<MemberRead = R>,
         granting: Option<&dyn Fn(&GroupRef) -> bool>,
         budget: usize,
-    ) -> Result<bool> {
+    ) -> Result<Option<Rc<Directory>>> {
         let mut kept = self.kept.borrow_mut();
         let serves = |complete: bool| complete || granting.is_some();
-        let reading = match &mut *kept {
-            Kept::Read(directory) if serves(directory.is_complete()) => return Ok(true),
-            Kept::Reading(reading) if serves(reading.directory.is_complete()) => reading,
-            other => {
-                *other = Kept::Reading(DirectoryRead::start(source, granting)?);
-                let Kept::Reading(reading) = other else {
-                    unreachable!("just set")
-                };
-                reading
+        let mut reading = match std::mem::replace(&mut *kept, Kept::Nothing) {
+            Kept::Read(directory) if serves(directory.is_complete()) => {
+                *kept = Kept::Read(directory.clone());
+                return Ok(Some(directory));
             }
+            Kept::Reading(reading) if serves(reading.directory.is_complete()) => reading,
+            other => match DirectoryRead::start(source, granting) {
+                Ok(reading) => reading,
+                Err(e) => {
+                    *kept = other;
+                    return Err(e);
+                }
+            },
         };
-        if !reading.step(source, budget)? {
-            return Ok(false);
+        match reading.step(source, budget) {
+            Ok(true) => {
+                let directory = Rc::new(reading.directory);
+                *kept = Kept::Read(directory.clone());
+                Ok(Some(directory))
+            }
+            other => {
+                // What was read stays, for the next call to go on from.
+                *kept = Kept::Reading(reading);
+                other.map(|_| None)
+            }
         }
-        let Kept::Reading(done) = std::mem::replace(&mut *kept, Kept::Nothing) else {
-            unreachable!("matched above")
-        };
-        *kept = Kept::Read(Rc::new(done.directory));
-        Ok(true)
     }
 
-    /// The directory kept once `read_within` said it is whole.
-    fn kept(&self) -> Rc<Directory> {
-        match &*self.kept.borrow() {
-            Kept::Read(directory) => directory.clone(),
-            _ => unreachable!("read_within returned true"),
-        }
+    /// A read to its end, which `read_within` with no budget always is.
+    fn whole(read: Option<Rc<Directory>>) -> Result<Rc<Directory>> {
+        read.ok_or_else(|| Error::Internal("the directory read stopped before its end".into()))
     }
 
     /// The names of the groups of each of `users`: from the whole
@@ -400,8 +404,7 @@ impl<R> Memberships<R> {
 
     /// The whole directory, read to its end unless a complete one is kept.
     pub fn complete(&self, source: &impl GroupSource<MemberRead = R>) -> Result<Rc<Directory>> {
-        self.read_within(source, None, usize::MAX)?;
-        Ok(self.kept())
+        Self::whole(self.read_within(source, None, usize::MAX)?)
     }
 
     /// A directory with at least the members of the groups `granting`
@@ -411,8 +414,7 @@ impl<R> Memberships<R> {
         source: &impl GroupSource<MemberRead = R>,
         granting: impl Fn(&GroupRef) -> bool,
     ) -> Result<Rc<Directory>> {
-        self.read_within(source, Some(&granting), usize::MAX)?;
-        Ok(self.kept())
+        Self::whole(self.read_within(source, Some(&granting), usize::MAX)?)
     }
 
     /// Forgets the directory kept, after a change to memberships.
