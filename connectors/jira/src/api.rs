@@ -5,7 +5,7 @@ use roster_atlassian::access::{Granting, GroupAccess, GroupWrites};
 use roster_atlassian::accounts::User;
 use roster_atlassian::directory::GroupSource;
 use roster_atlassian::errors::needs;
-use roster_atlassian::paging::{Listings, each_page};
+use roster_atlassian::paging::{Listings, PageBean, each_page};
 use roster_atlassian::{GroupRef, Rest, groups, site};
 use roster_sdk::batch::fan_out;
 use roster_sdk::http::{Method, Request};
@@ -227,7 +227,7 @@ impl Client {
             request = request.query([("accessType", access)]);
         }
         let mut all = Vec::new();
-        each_page(std::slice::from_ref(&request), |_, page| all.extend(page))
+        each_page::<PageBean<GroupRef>>(std::slice::from_ref(&request), |_, page| all.extend(page))
             .map_err(needs(BROWSE_USERS, "listing groups"))?;
         Ok(all)
     }
@@ -272,11 +272,11 @@ impl GroupSource for Client {
         Ok(ids)
     }
 
-    type MemberRead = Listings;
+    type MemberRead = Listings<PageBean<User>>;
 
     /// `group/member` of each group, 50 memberships a page, inactive users
     /// included; needs *Administer Jira*.
-    fn start_members(&self, groups: &[GroupRef]) -> Result<Listings> {
+    fn start_members(&self, groups: &[GroupRef]) -> Result<Self::MemberRead> {
         let requests = groups
             .iter()
             .map(|g| {
@@ -292,7 +292,7 @@ impl GroupSource for Client {
 
     fn read_members(
         &self,
-        read: &mut Listings,
+        read: &mut Self::MemberRead,
         budget: usize,
         take: impl FnMut(usize, Vec<User>),
     ) -> Result<bool> {

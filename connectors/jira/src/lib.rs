@@ -15,9 +15,9 @@ mod api;
 
 use api::{ADMINISTER, BROWSE_USERS, Client, SITE_ADMIN};
 use roster_atlassian::accounts::User;
+use roster_atlassian::directory::GroupSource;
 use roster_atlassian::directory::Memberships;
 use roster_atlassian::errors::needs;
-use roster_atlassian::paging::Listings;
 use roster_atlassian::site::{self, Config, Permission};
 use roster_atlassian::{GroupRef, access, products};
 use roster_sdk::OutcomeStatus;
@@ -36,7 +36,7 @@ struct Jira {
     /// The site's memberships, read once per session (and again after a
     /// provisioning change), or each user's groups when the token's user
     /// may not list group members.
-    memberships: Memberships<Listings>,
+    memberships: Memberships<<Client as GroupSource>::MemberRead>,
 }
 
 impl Connector for Jira {

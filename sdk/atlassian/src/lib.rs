@@ -7,9 +7,9 @@
 //!   read Atlassian error bodies.
 //! - [`errors`]: Atlassian error bodies, and the missing permission of a
 //!   refusal.
-//! - [`paging`]: the paging styles of Atlassian APIs (Jira's and
-//!   Confluence's `PageBean`, the Admin API's cursors, Bitbucket's and
-//!   Confluence's next links) and a batched reader of many `PageBean`
+//! - [`paging`]: the paging styles of Atlassian APIs (Jira's `PageBean`,
+//!   Confluence v1's `start` pages, the Admin API's cursors, Bitbucket's
+//!   and Confluence v2's next links) and a batched reader of many counted
 //!   listings at once.
 //! - [`products`], [`groups`], [`roles`], [`ari`]: the product vocabulary:
 //!   canonical keys and names, default groups, billable roles and their

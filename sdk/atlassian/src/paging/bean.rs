@@ -1,17 +1,12 @@
 //! Jira's and Confluence's `PageBean`: `startAt`/`maxResults` positions,
 //! with a `total` and `isLast` when the endpoint counts.
 
+use super::listings::Planned;
 use roster_sdk::Result;
-use roster_sdk::http::{HttpError, Request, Response, send_all};
+use roster_sdk::http::Request;
 use roster_sdk::paging::Paged;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use std::collections::VecDeque;
-
-/// Pages of the listings after their first pages that [`Listings`]
-/// sends in one batch: enough to keep the host's concurrency busy, few
-/// enough that the answers of one batch stay around a megabyte.
-pub const FOLLOWING_PAGES_PER_BATCH: usize = 64;
 
 /// A `PageBean`: `{"startAt","maxResults","total","isLast","values":[...]}`.
 /// The next page's request sets `startAt` and keeps the rest.
@@ -93,153 +88,11 @@ impl<T: DeserializeOwned> Paged for PageBean<T> {
     }
 }
 
-/// Every page of several `PageBean` listings (the members of each of many
-/// groups), as one [`Listings`] read to its end.
-///
-/// Hands each page's values to `take` with the index of its listing:
-/// first pages in request order, then the others listing by listing.
-pub fn each_page<T: DeserializeOwned>(
-    firsts: &[Request],
-    take: impl FnMut(usize, Vec<T>),
-) -> Result<()> {
-    Listings::new(firsts.to_vec()).read(usize::MAX, take)
-}
-
-/// Several `PageBean` listings, read a bounded number of requests at a
-/// time so that a read of any size can be spread across calls: the first
-/// pages, then, from the totals they report, every other page in batches
-/// of [`FOLLOWING_PAGES_PER_BATCH`], each batch read before the next is
-/// sent so that a large site's answers never sit in memory all at once. A
-/// listing whose total does not tell (none, or one its `isLast` belies) is
-/// followed page by page. A request that fails stays to be sent again by
-/// the next [`read`](Listings::read): a failure costs that page, not the
-/// pages read before it.
-#[derive(Debug)]
-pub struct Listings {
-    pending: VecDeque<Pending>,
-}
-
-/// A page still to read: the index of its listing, and what its answer
-/// tells of the pages after it.
-#[derive(Debug)]
-struct Pending {
-    owner: usize,
-    request: Request,
-    kind: PageKind,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PageKind {
-    /// A listing's first page: its total plans the others.
-    First,
-    /// A page its listing's total planned.
-    Planned,
-    /// A page of a listing without a usable total: its answer says whether
-    /// another follows.
-    Followed,
-}
-
-impl Listings {
-    /// The listings that start with `firsts`, nothing read yet.
-    pub fn new(firsts: Vec<Request>) -> Self {
-        let pending = firsts
-            .into_iter()
-            .enumerate()
-            .map(|(owner, request)| Pending {
-                owner,
-                request,
-                kind: PageKind::First,
-            })
-            .collect();
-        Listings { pending }
+/// A `PageBean`'s count plans every page after the first.
+impl<T: DeserializeOwned> Planned for PageBean<T> {
+    fn following(&self, request: &Request) -> Vec<Request> {
+        PageBean::following(self, request)
     }
-
-    /// Whether every page has been read.
-    pub fn is_done(&self) -> bool {
-        self.pending.is_empty()
-    }
-
-    /// Sends at most `budget` requests, handing each page's values to
-    /// `take` with the index of its listing. On a failure, the rest of its
-    /// batch is still taken in, the failed pages stay pending, and the
-    /// first failure is returned.
-    pub fn read<T: DeserializeOwned>(
-        &mut self,
-        budget: usize,
-        mut take: impl FnMut(usize, Vec<T>),
-    ) -> Result<()> {
-        let mut sent = 0;
-        while !self.pending.is_empty() && sent < budget {
-            // First pages go in one batch, however many: their totals plan
-            // the rest.
-            let firsts = self
-                .pending
-                .iter()
-                .take_while(|p| p.kind == PageKind::First)
-                .count();
-            let size = if firsts > 0 {
-                firsts
-            } else {
-                FOLLOWING_PAGES_PER_BATCH
-            };
-            let size = size.min(budget - sent).min(self.pending.len());
-            let batch: Vec<Pending> = self.pending.drain(..size).collect();
-            let requests: Vec<Request> = batch.iter().map(|p| p.request.clone()).collect();
-            sent += requests.len();
-            let mut failed = Vec::new();
-            let mut first_error = None;
-            for (answer, page) in send_all(&requests).into_iter().zip(batch) {
-                match decode::<PageBean<T>>(answer) {
-                    Ok(bean) => {
-                        self.plan_after(&page, &bean);
-                        take(page.owner, bean.values);
-                    }
-                    Err(e) => {
-                        first_error.get_or_insert(e);
-                        failed.push(page);
-                    }
-                }
-            }
-            for page in failed.into_iter().rev() {
-                self.pending.push_front(page);
-            }
-            if let Some(e) = first_error {
-                return Err(e);
-            }
-        }
-        Ok(())
-    }
-
-    /// Queues what `bean`, the answer to `page`, says comes after it.
-    fn plan_after<T>(&mut self, page: &Pending, bean: &PageBean<T>) {
-        let owner = page.owner;
-        if page.kind == PageKind::First {
-            let following = bean.following(&page.request);
-            if !following.is_empty() {
-                self.pending
-                    .extend(following.into_iter().map(|request| Pending {
-                        owner,
-                        request,
-                        kind: PageKind::Planned,
-                    }));
-                return;
-            }
-        }
-        if page.kind != PageKind::Planned
-            && let Some(start) = bean.next_start()
-        {
-            self.pending.push_back(Pending {
-                owner,
-                request: at(&page.request, start),
-                kind: PageKind::Followed,
-            });
-        }
-    }
-}
-
-/// A 2xx JSON answer of a batch, or the error it means.
-fn decode<T: DeserializeOwned>(answer: Result<Response, HttpError>) -> Result<T> {
-    answer?.error_for_status()?.json()
 }
 
 #[cfg(test)]
