@@ -40,7 +40,7 @@ pub trait GroupSource {
     fn admin_group_ids(&self) -> Result<Vec<String>>;
 
     /// A read of several groups' members in progress (for an API of
-    /// `PageBean` listings, [`Listings`](crate::paging::Listings)).
+    /// counted listings, [`Listings`](crate::paging::Listings)).
     type MemberRead;
 
     /// Starts reading the members of each of `groups` (inactive ones
@@ -161,35 +161,83 @@ impl Directory {
             .unwrap_or_default()
     }
 
+    /// Whether `account_id` is in some group read.
+    pub fn contains(&self, account_id: &str) -> bool {
+        self.index.contains_key(account_id)
+    }
+
     /// The licences of `product` that the `granting` groups give: each
     /// member once, via the first admin group among them, else the first
     /// granting group, in the order of `granting`; role `admin` through an
     /// admin group, else `user`.
     pub fn licences(&self, product: &ProductRef, granting: &[GroupRef]) -> Vec<License> {
-        let position: HashMap<&str, usize> = self
-            .groups
-            .iter()
-            .enumerate()
-            .map(|(i, g)| (g.id.as_str(), i))
-            .collect();
-        let granting: Vec<usize> = granting
-            .iter()
-            .filter_map(|g| position.get(g.id.as_str()).copied())
-            .collect();
+        let granting = self.positions(granting);
         self.members
             .iter()
             .filter_map(|member| {
-                let held = || granting.iter().filter(|g| member.groups.contains(g));
-                let via = held().find(|&&g| self.admin[g]).or_else(|| held().next())?;
-                Some(License {
-                    account_id: member.account_id.clone(),
-                    product: product.clone(),
-                    role: Some(if self.admin[*via] { "admin" } else { "user" }.into()),
-                    billable: member.seated,
-                    via_group: Some(self.groups[*via].name.clone()),
-                })
+                self.licence(
+                    product,
+                    &granting,
+                    &member.account_id,
+                    member.seated,
+                    &member.groups,
+                )
             })
             .collect()
+    }
+
+    /// The licence of `product` an account that no group read lists holds
+    /// through its groups `member_of`, chosen as [`licences`](Directory::licences)
+    /// chooses; `seated` says whether it is billable. For accounts a
+    /// listing leaves out (Confluence's suspended users), whose groups come
+    /// from elsewhere.
+    pub fn licence_through(
+        &self,
+        product: &ProductRef,
+        granting: &[GroupRef],
+        account_id: &str,
+        seated: bool,
+        member_of: &[GroupRef],
+    ) -> Option<License> {
+        let mut groups = self.positions(member_of);
+        groups.sort_unstable();
+        self.licence(
+            product,
+            &self.positions(granting),
+            account_id,
+            seated,
+            &groups,
+        )
+    }
+
+    /// The indexes of `groups` among the directory's groups, in the order
+    /// of `groups`; those it does not have are left out.
+    fn positions(&self, groups: &[GroupRef]) -> Vec<usize> {
+        groups
+            .iter()
+            .filter_map(|g| self.groups.iter().position(|d| d.id == g.id))
+            .collect()
+    }
+
+    /// The licence an account in the groups at `groups` holds through the
+    /// groups at `granting`, if any.
+    fn licence(
+        &self,
+        product: &ProductRef,
+        granting: &[usize],
+        account_id: &str,
+        seated: bool,
+        groups: &[usize],
+    ) -> Option<License> {
+        let held = || granting.iter().filter(|g| groups.contains(g));
+        let via = held().find(|&&g| self.admin[g]).or_else(|| held().next())?;
+        Some(License {
+            account_id: account_id.to_owned(),
+            product: product.clone(),
+            role: Some(if self.admin[*via] { "admin" } else { "user" }.into()),
+            billable: seated,
+            via_group: Some(self.groups[*via].name.clone()),
+        })
     }
 }
 
@@ -372,6 +420,25 @@ impl<R> Memberships<R> {
         read.ok_or_else(|| Error::Internal("the directory read stopped before its end".into()))
     }
 
+    /// The whole directory, or none once listing members is refused (for
+    /// the rest of the session).
+    pub fn directory(
+        &self,
+        source: &impl GroupSource<MemberRead = R>,
+    ) -> Result<Option<Rc<Directory>>> {
+        if self.refused.get() {
+            return Ok(None);
+        }
+        match self.complete(source) {
+            Ok(directory) => Ok(Some(directory)),
+            Err(Error::Forbidden(_)) => {
+                self.refused.set(true);
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// The names of the groups of each of `users`: from the whole
     /// directory, or once listing members is refused, one request per user.
     /// Reads nothing for no users.
@@ -383,17 +450,11 @@ impl<R> Memberships<R> {
         if users.is_empty() {
             return Ok(Vec::new());
         }
-        if !self.refused.get() {
-            match self.complete(source) {
-                Ok(directory) => {
-                    return Ok(users
-                        .iter()
-                        .map(|u| directory.group_names(&u.account_id))
-                        .collect());
-                }
-                Err(Error::Forbidden(_)) => self.refused.set(true),
-                Err(e) => return Err(e),
-            }
+        if let Some(directory) = self.directory(source)? {
+            return Ok(users
+                .iter()
+                .map(|u| directory.group_names(&u.account_id))
+                .collect());
         }
         Ok(source
             .groups_of_each(users)?
