@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 /// The built-in connectors this module has a config for.
-pub const CONNECTORS: &[&str] = &["atlassian-admin", "jira"];
+pub const CONNECTORS: &[&str] = &["atlassian-admin", "confluence", "jira"];
 
 /// One field of a connector's config.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +34,7 @@ pub fn fields(id: &str, urls: &Urls, c: &Credentials) -> Option<Vec<(&'static st
             ("api_key", secret(&c.org_api_key)),
             ("base_url", plain(&urls.admin)),
         ],
-        "jira" => vec![
+        "jira" | "confluence" => vec![
             ("site", plain(&c.site)),
             ("email", plain(&c.admin_email)),
             ("api_token", secret(&c.admin_api_token)),

@@ -143,6 +143,9 @@ pub struct LoggedRequest {
     pub query: Option<String>,
     /// The request body, as text, if any.
     pub body: Option<String>,
+    /// The request's headers, names in lower case, in the order sent,
+    /// without the credentials (`authorization`, `cookie`).
+    pub headers: Vec<(String, String)>,
     /// The status answered; 0 when the connection was dropped.
     pub status: u16,
     /// When the simulator took the request in: the first thing the
@@ -159,8 +162,17 @@ pub struct LoggedRequest {
 }
 
 impl LoggedRequest {
+    /// The value of header `name` (in lower case), if sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// Whether the request asked for a change: not a GET or a HEAD, nor a
-    /// POST to one of the Admin API's searches.
+    /// POST to one of the Admin API's searches or Confluence's access
+    /// check.
     pub fn is_write(&self) -> bool {
         is_write(self.upstream, &self.method, &self.path)
     }
@@ -170,11 +182,13 @@ impl LoggedRequest {
 fn is_write(upstream: Upstream, method: &str, path: &str) -> bool {
     match method {
         "GET" | "HEAD" => false,
-        // The Admin API's searches take their filters in a body.
-        "POST" => {
-            !(upstream == Upstream::Admin
-                && (path.ends_with("/users/search") || path.ends_with("/workspaces")))
-        }
+        // The Admin API's searches take their filters in a body, and so
+        // does Confluence's check of who has access.
+        "POST" => match upstream {
+            Upstream::Admin => !(path.ends_with("/users/search") || path.ends_with("/workspaces")),
+            Upstream::Site => path != "/wiki/api/v2/user/access/check-access-by-email",
+            _ => true,
+        },
         _ => true,
     }
 }
@@ -480,6 +494,15 @@ async fn misbehave(
     let path = request.uri().path().to_owned();
     let query = request.uri().query().map(str::to_owned);
     let (parts, body) = request.into_parts();
+    let headers = parts
+        .headers
+        .iter()
+        .filter(|(name, _)| !matches!(name.as_str(), "authorization" | "cookie"))
+        .map(|(name, value)| {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            (name.as_str().to_owned(), value)
+        })
+        .collect();
     let bytes = axum::body::to_bytes(body, 16 << 20)
         .await
         .unwrap_or_default();
@@ -528,6 +551,7 @@ async fn misbehave(
             path,
             query,
             body: logged_body,
+            headers,
             status,
             received,
             answered,

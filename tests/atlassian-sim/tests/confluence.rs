@@ -200,7 +200,7 @@ fn expected_members(org: &Org, group: &str) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn members_by_group_id_leave_out_the_suspended_and_refuse_large_pages() {
+async fn members_by_group_id_leave_out_the_suspended_after_paging_and_refuse_large_pages() {
     let sim = support::sim(400).await;
     let id = {
         let org = sim.org();
@@ -228,7 +228,17 @@ async fn members_by_group_id_leave_out_the_suspended_and_refuse_large_pages() {
         .map(|m| m["accountId"].as_str().unwrap())
         .collect();
     assert_eq!(ids, truth);
-    assert_eq!(pages[0]["totalSize"], truth.len());
+    let positions = org.people.iter().filter(|p| p.groups.contains(&g)).count();
+    assert_eq!(
+        pages[0]["totalSize"], positions,
+        "suspended members hold positions"
+    );
+    assert!(
+        pages[..pages.len() - 1]
+            .iter()
+            .any(|p| p["size"].as_u64() < p["limit"].as_u64()),
+        "a page short of its suspended members still links to the next"
+    );
     for m in &members {
         let p = org.person(m["accountId"].as_str().unwrap()).unwrap();
         assert_eq!(
@@ -395,6 +405,41 @@ async fn adding_and_removing_group_members_changes_confluence_access() {
     )
     .await;
     assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn writes_without_the_xsrf_header_or_a_json_body_are_refused() {
+    let sim = support::sim(80).await;
+    let (group, someone) = {
+        let org = sim.org();
+        let g = org.product(ProductKey::Confluence).default_group;
+        (
+            org.groups[g].id.clone(),
+            org.people[outsider(&org)].account_id.clone(),
+        )
+    };
+    let c = sim.credentials();
+    let url = format!("{}/wiki/rest/api/group/userByGroupId", sim.urls().site);
+    let client = support::client();
+    let add = || {
+        client
+            .post(&url)
+            .basic_auth(&c.admin_email, Some(&c.admin_api_token))
+            .query(&[("groupId", group.as_str())])
+    };
+    let body = json!({ "accountId": someone }).to_string();
+    let (status, answer) = support::answer(add().body(body.clone())).await;
+    assert_eq!(status, 403, "{answer}");
+    assert_eq!(answer["message"], "XSRF check failed");
+    let plain = add().header("X-Atlassian-Token", "no-check").body(body);
+    let (status, _) = support::answer(plain).await;
+    assert_eq!(status, 415, "a body without a JSON content type");
+    let remove = client
+        .delete(&url)
+        .basic_auth(&c.admin_email, Some(&c.admin_api_token))
+        .query(&[("groupId", group.as_str()), ("accountId", someone.as_str())]);
+    let (status, _) = support::answer(remove).await;
+    assert_eq!(status, 403);
 }
 
 #[tokio::test]

@@ -62,6 +62,39 @@ fn site_administrator(shared: &Shared, headers: &HeaderMap) -> Result<Caller, Re
     }
 }
 
+/// The caller of a v1 write: a site admin whose request carries
+/// `X-Atlassian-Token: no-check`, without which Confluence refuses a
+/// write as a possible cross-site request forgery.
+fn writer(shared: &Shared, headers: &HeaderMap) -> Result<Caller, Response> {
+    let caller = site_administrator(shared, headers)?;
+    let token = headers
+        .get("x-atlassian-token")
+        .and_then(|v| v.to_str().ok());
+    if token.is_some_and(|t| t.eq_ignore_ascii_case("no-check")) {
+        Ok(caller)
+    } else {
+        Err(respond::confluence_error(
+            403,
+            "Forbidden",
+            "XSRF check failed",
+        ))
+    }
+}
+
+/// A v1 body that must be JSON: 415 unless `Content-Type` says so.
+fn json_body(headers: &HeaderMap) -> Result<(), Response> {
+    let kind = headers.get("content-type").and_then(|v| v.to_str().ok());
+    if kind.is_some_and(|k| k.starts_with("application/json")) {
+        Ok(())
+    } else {
+        Err(respond::confluence_error(
+            415,
+            "Unsupported Media Type",
+            "The request body must be application/json.",
+        ))
+    }
+}
+
 /// v1's 400.
 fn bad_request(message: &str) -> Response {
     respond::confluence_error(400, "Bad Request", message)

@@ -3,7 +3,7 @@
 
 use super::views::{GroupView, Page, PageLinks, User};
 use super::{
-    account, bad_request, group, known_person, number, reader, required, site_administrator,
+    account, bad_request, group, json_body, known_person, number, reader, required, writer,
 };
 use crate::api::site::{self, Params};
 use crate::model::{InstanceId, Org, ProductKey, Role, Status};
@@ -89,8 +89,10 @@ async fn list(
 }
 
 /// `GET /wiki/rest/api/group/{groupId}/membersByGroupId`: the members, in
-/// directory order, suspended people silently left out; `limit` above 200
-/// is refused.
+/// directory order, paged first and then with suspended people silently
+/// left out (so a page may hold fewer than `limit` and still have a next
+/// one); `limit` above 200 is refused. `totalSize` counts positions,
+/// suspended people included.
 async fn members(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
@@ -109,19 +111,17 @@ async fn members(
     let org = shared.org();
     let g = group(&org, Some(&group_id))?;
     let members = shared.listing(&org, &format!("confluence-group-{g}"), |org, p| {
-        let person = &org.people[p];
-        site::in_directory(org, p)
-            && person.groups.contains(&g)
-            && person.status != Status::Suspended
+        site::in_directory(org, p) && org.people[p].groups.contains(&g)
     });
     let total = members.len();
-    let results: Vec<User> = members
+    let range = site::window(total, start, limit);
+    let more = range.end < total && limit > 0;
+    let results: Vec<User> = members[range]
         .iter()
-        .skip(start)
-        .take(limit)
-        .map(|&p| User::of(&org, base, &org.people[p], &params))
+        .map(|&p| &org.people[p])
+        .filter(|person| person.status != Status::Suspended)
+        .map(|person| User::of(&org, base, person, &params))
         .collect();
-    let more = start + results.len() < total && limit > 0;
     let path = format!("/rest/api/group/{group_id}/membersByGroupId");
     respond::ok(&Page {
         size: results.len(),
@@ -149,7 +149,8 @@ async fn add(
     Query(params): Query<Params>,
     body: Bytes,
 ) -> Reply {
-    site_administrator(&shared, &headers)?;
+    writer(&shared, &headers)?;
+    json_body(&headers)?;
     let member: Member = serde_json::from_slice(&body)
         .map_err(|e| bad_request(&format!("The body is not an account id: {e}")))?;
     let id = member
@@ -170,7 +171,7 @@ async fn remove(
     headers: HeaderMap,
     Query(params): Query<Params>,
 ) -> Reply {
-    site_administrator(&shared, &headers)?;
+    writer(&shared, &headers)?;
     required(&params, "accountId")?;
     let mut org = shared.org_mut();
     let g = group(&org, params.get("groupId"))?;

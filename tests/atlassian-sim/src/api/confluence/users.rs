@@ -1,7 +1,7 @@
 //! Confluence's users: CQL user search, lookup and group memberships.
 
 use super::views::{self, GroupView, Page, PageLinks, SearchResult, User};
-use super::{account, bad_request, number, reader};
+use super::{account, authenticate, bad_request, number, reader};
 use crate::api::site::{self, Params};
 use crate::model::{Org, Person};
 use crate::respond::{self, Reply};
@@ -24,6 +24,7 @@ pub fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/wiki/rest/api/search/user", get(search))
         .route("/wiki/rest/api/user", get(user))
+        .route("/wiki/rest/api/user/current", get(current))
         .route("/wiki/rest/api/user/memberof", get(member_of))
 }
 
@@ -146,6 +147,19 @@ async fn user(
     let org = shared.org();
     let p = account(&org, &params)?;
     respond::ok(&User::of(&org, &shared.urls.site, &org.people[p], &params))
+}
+
+/// `GET /wiki/rest/api/user/current`: the caller, whatever their
+/// permissions (an anonymous caller is refused).
+async fn current(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Query(params): Query<Params>,
+) -> Reply {
+    let caller = authenticate(&shared, &headers)?;
+    let org = shared.org();
+    let person = &org.people[caller.person];
+    respond::ok(&User::of(&org, &shared.urls.site, person, &params))
 }
 
 /// `GET /wiki/rest/api/user/memberof?accountId=..`: the person's groups,
