@@ -8,11 +8,10 @@
 //!
 //! `cargo bench -p roster-tests --bench admin`
 
-use atlassian_sim::{Behaviour, Simulator};
-use std::future::Future;
-use std::time::{Duration, Instant};
-
+use atlassian_sim::Behaviour;
+use roster_tests::bench::{measure, print_total};
 use roster_tests::harness;
+use std::time::{Duration, Instant};
 
 /// People in the simulated organisation (apps and customers included).
 const PEOPLE: usize = 10_000;
@@ -22,25 +21,6 @@ const CONCURRENCY: usize = 16;
 
 /// Added to every answer.
 const LATENCY: Duration = Duration::from_millis(20);
-
-/// Runs `step`, prints its time, items and the requests the simulator
-/// answered meanwhile, and returns the time and the requests.
-async fn measure<F: Future<Output = usize>>(
-    sim: &Simulator,
-    label: &str,
-    step: F,
-) -> (Duration, usize) {
-    sim.clear_requests();
-    let start = Instant::now();
-    let items = step.await;
-    let elapsed = start.elapsed();
-    let requests = sim.requests().len();
-    println!(
-        "{label:<34} {:>8.2} s {items:>7} items {requests:>7} requests",
-        elapsed.as_secs_f64(),
-    );
-    (elapsed, requests)
-}
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
@@ -95,12 +75,7 @@ async fn main() {
     })
     .await;
     total += n;
-    println!(
-        "{:<34} {:>8.2} s {:>13} {total:>7} requests",
-        "sync",
-        whole.elapsed().as_secs_f64(),
-        ""
-    );
+    print_total("sync", whole.elapsed(), total);
 
     let members = {
         let org = sim.org();

@@ -8,8 +8,8 @@
 
 use atlassian_sim::{Behaviour, Simulator};
 use roster_sandbox::Session;
+use roster_tests::bench::{measure, print_total};
 use roster_tests::harness;
-use std::future::Future;
 use std::time::Instant;
 
 /// Accounts on the simulated site.
@@ -33,20 +33,6 @@ async fn open(sim: &Simulator, user: Option<(&str, &str)>) -> Session {
     harness::open(&runtime, &connector, &config).await
 }
 
-/// Runs `step`, then prints its time, its item count and the requests the
-/// simulator answered meanwhile.
-async fn measure<F: Future<Output = usize>>(sim: &Simulator, label: &str, step: F) {
-    sim.clear_requests();
-    let start = Instant::now();
-    let items = step.await;
-    let elapsed = start.elapsed();
-    println!(
-        "{label:<44} {:>8.2} s {items:>7} items {:>7} requests",
-        elapsed.as_secs_f64(),
-        sim.requests().len()
-    );
-}
-
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let sim = harness::simulator(PEOPLE, 1, Behaviour::default()).await;
@@ -57,7 +43,7 @@ async fn main() {
     let whole = Instant::now();
     sim.clear_requests();
     let mut total = 0;
-    measure(&sim, "accounts (site admin, groups by group)", async {
+    let (_, n) = measure(&sim, "accounts (site admin, groups by group)", async {
         harness::accounts(&mut admin)
             .await
             .expect("accounts")
@@ -65,13 +51,13 @@ async fn main() {
             .len()
     })
     .await;
-    total += sim.requests().len();
-    measure(&sim, "products", async {
+    total += n;
+    let (_, n) = measure(&sim, "products", async {
         admin.products().await.expect("products").len()
     })
     .await;
-    total += sim.requests().len();
-    measure(&sim, "licences (same session)", async {
+    total += n;
+    let (_, n) = measure(&sim, "licences (same session)", async {
         harness::licenses(&mut admin)
             .await
             .expect("licences")
@@ -79,12 +65,11 @@ async fn main() {
             .len()
     })
     .await;
-    total += sim.requests().len();
-    println!(
-        "{:<44} {:>8.2} s {:>13} {total:>7} requests",
+    total += n;
+    print_total(
         "sync (accounts + products + licences)",
-        whole.elapsed().as_secs_f64(),
-        ""
+        whole.elapsed(),
+        total,
     );
 
     let mut fresh = open(&sim, None).await;
