@@ -6,9 +6,8 @@
 //! `cargo bench -p roster-tests --bench confluence`
 
 use atlassian_sim::Behaviour;
-use roster_tests::bench::{measure, print_total};
+use roster_tests::bench::{self, measure};
 use roster_tests::harness;
-use std::time::Instant;
 
 /// Accounts on the simulated site.
 const PEOPLE: usize = 10_000;
@@ -25,36 +24,7 @@ async fn main() {
     println!("confluence: {PEOPLE} accounts, {CONCURRENCY} requests in flight");
 
     let mut session = harness::open(&runtime, &connector, &config).await;
-    let whole = Instant::now();
-    let mut total = 0;
-    let (_, n) = measure(&sim, "accounts (groups, then user searches)", async {
-        harness::accounts(&mut session)
-            .await
-            .expect("accounts")
-            .items
-            .len()
-    })
-    .await;
-    total += n;
-    let (_, n) = measure(&sim, "products", async {
-        session.products().await.expect("products").len()
-    })
-    .await;
-    total += n;
-    let (_, n) = measure(&sim, "licences (same session)", async {
-        harness::licenses(&mut session)
-            .await
-            .expect("licences")
-            .items
-            .len()
-    })
-    .await;
-    total += n;
-    print_total(
-        "sync (accounts + products + licences)",
-        whole.elapsed(),
-        total,
-    );
+    let total = bench::site_sync(&sim, &mut session, "accounts (groups, then user searches)").await;
     println!(
         "{:.1} requests per 1 000 people",
         total as f64 * 1_000.0 / PEOPLE as f64

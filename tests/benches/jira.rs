@@ -8,9 +8,8 @@
 
 use atlassian_sim::{Behaviour, Simulator};
 use roster_sandbox::Session;
-use roster_tests::bench::{measure, print_total};
+use roster_tests::bench::{self, measure};
 use roster_tests::harness;
-use std::time::Instant;
 
 /// Accounts on the simulated site.
 const PEOPLE: usize = 10_000;
@@ -40,37 +39,7 @@ async fn main() {
     println!("jira: {PEOPLE} accounts, {CONCURRENCY} requests in flight");
 
     let mut admin = open(&sim, None).await;
-    let whole = Instant::now();
-    sim.clear_requests();
-    let mut total = 0;
-    let (_, n) = measure(&sim, "accounts (site admin, groups by group)", async {
-        harness::accounts(&mut admin)
-            .await
-            .expect("accounts")
-            .items
-            .len()
-    })
-    .await;
-    total += n;
-    let (_, n) = measure(&sim, "products", async {
-        admin.products().await.expect("products").len()
-    })
-    .await;
-    total += n;
-    let (_, n) = measure(&sim, "licences (same session)", async {
-        harness::licenses(&mut admin)
-            .await
-            .expect("licences")
-            .items
-            .len()
-    })
-    .await;
-    total += n;
-    print_total(
-        "sync (accounts + products + licences)",
-        whole.elapsed(),
-        total,
-    );
+    bench::site_sync(&sim, &mut admin, "accounts (site admin, groups by group)").await;
 
     let mut fresh = open(&sim, None).await;
     measure(&sim, "licences alone (fresh session)", async {

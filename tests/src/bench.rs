@@ -1,7 +1,9 @@
 //! What the connector benchmarks share: one step measured against the
 //! simulator's request log.
 
+use crate::harness;
 use atlassian_sim::Simulator;
+use roster_sandbox::Session;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -23,6 +25,43 @@ pub async fn measure<F: Future<Output = usize>>(
         elapsed.as_secs_f64(),
     );
     (elapsed, requests)
+}
+
+/// Syncs a site connector's accounts (labelled `accounts`, which says how
+/// it reads them), products and licences in `session`, measuring each and
+/// the whole; returns the requests of the whole.
+pub async fn site_sync(sim: &Simulator, session: &mut Session, accounts: &str) -> usize {
+    let whole = Instant::now();
+    let mut total = 0;
+    let (_, n) = measure(sim, accounts, async {
+        harness::accounts(session)
+            .await
+            .expect("accounts")
+            .items
+            .len()
+    })
+    .await;
+    total += n;
+    let (_, n) = measure(sim, "products", async {
+        session.products().await.expect("products").len()
+    })
+    .await;
+    total += n;
+    let (_, n) = measure(sim, "licences (same session)", async {
+        harness::licenses(session)
+            .await
+            .expect("licences")
+            .items
+            .len()
+    })
+    .await;
+    total += n;
+    print_total(
+        "sync (accounts + products + licences)",
+        whole.elapsed(),
+        total,
+    );
+    total
 }
 
 /// Prints the total line of a sync measured step by step.

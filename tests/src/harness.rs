@@ -9,7 +9,8 @@ use roster_app::builtin;
 use roster_app::store::{RunStatus, StoreHandle};
 use roster_app::sync::{self, Silent};
 use roster_sandbox::contract::{
-    AccessChange, AccessTarget, Account, Action, License, Outcome, OutcomeStatus, Usage,
+    AccessChange, AccessTarget, Account, Action, ConnectorError, License, Outcome, OutcomeStatus,
+    Usage,
 };
 use roster_sandbox::{
     BudgetLimits, CallError, Component, Limits, NetworkPolicy, Runtime, RuntimeOptions, Session,
@@ -87,8 +88,15 @@ pub fn builtin_config(id: &str, sim: &Simulator) -> serde_json::Value {
 /// Syncs every built-in connector into `store`, each reading all its
 /// streams at once (one session per stream), as `roster sync` does.
 pub async fn sync_builtins(sim: &Simulator, store: &StoreHandle) {
+    let ids: Vec<&str> = builtin::all().iter().map(|(id, _)| *id).collect();
+    sync_connectors(sim, store, &ids).await;
+}
+
+/// Syncs the built-in connectors `ids` into `store`, as
+/// [`sync_builtins`] does.
+pub async fn sync_connectors(sim: &Simulator, store: &StoreHandle, ids: &[&str]) {
     let runtime = runtime(8);
-    for (id, _) in builtin::all() {
+    for &id in ids {
         let connector = connector(&runtime, id).await;
         let config = builtin_config(id, sim);
         let first = open(&runtime, &connector, &config).await;
@@ -189,6 +197,19 @@ pub async fn plan_apply_repeat(
     assert!(repeated.requests.is_empty());
     assert!(sim.requests().iter().all(|r| !r.is_write()));
     applied
+}
+
+/// Runs each of `actions` as a dry run: each must fail as not found, and
+/// nothing may be written.
+pub async fn all_not_found(sim: &Simulator, session: &mut Session, actions: &[Action]) {
+    for action in actions {
+        let err = session.provision(action, true).await.unwrap_err();
+        assert!(
+            matches!(err, CallError::Connector(ConnectorError::NotFound(_))),
+            "{action:?}: {err}"
+        );
+    }
+    assert!(sim.requests().iter().all(|r| !r.is_write()));
 }
 
 /// A grant or revoke of `target` for `account_id`.

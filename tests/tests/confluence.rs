@@ -6,6 +6,9 @@ use atlassian_sim::{
     AccountType, Behaviour, LoggedRequest, Org, Person, ProductKey, RateLimit, Role, Simulator,
     Status,
 };
+use roster_app::reports;
+use roster_app::store::StoreWorker;
+use roster_app::store::sqlite::SqliteStore;
 use roster_sandbox::contract::{
     AccessTarget, Account, AccountKind, AccountStatus, Action, ActionKind, ConnectorError,
     Invitation, License, Stream,
@@ -415,7 +418,7 @@ async fn unknown_accounts_groups_and_products_are_not_found() {
         let org = sim.org();
         org.people[org.user].account_id.clone()
     };
-    for action in [
+    let actions = [
         Action::Grant(change(
             "5b10ac8d82e05b22cc7d0000",
             AccessTarget::Product("confluence".into()),
@@ -428,14 +431,8 @@ async fn unknown_accounts_groups_and_products_are_not_found() {
             &someone,
             AccessTarget::Product("jira-software".into()),
         )),
-    ] {
-        let err = session.provision(&action, true).await.unwrap_err();
-        assert!(
-            matches!(err, CallError::Connector(ConnectorError::NotFound(_))),
-            "{action:?}: {err}"
-        );
-    }
-    assert!(sim.requests().iter().all(|r| !r.is_write()));
+    ];
+    harness::all_not_found(&sim, &mut session, &actions).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -537,4 +534,56 @@ async fn licensed_groups_are_the_operators_to_name() {
             .iter()
             .all(|l| l.role.as_deref() != Some("admin"))
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_licence_report_with_the_admin_connector_is_the_ground_truth() {
+    let sim = harness::simulator(2_000, 13, Behaviour::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let worker = StoreWorker::spawn(Box::new(
+        SqliteStore::open(&dir.path().join("roster.db")).unwrap(),
+    ))
+    .unwrap();
+    harness::sync_connectors(&sim, &worker.handle(), &["atlassian-admin", "confluence"]).await;
+    let mut store = worker.finish();
+    let org = sim.org();
+    let today = harness::NOW.date();
+
+    let lines = reports::licences(&mut *store, &BTreeMap::new(), today).unwrap();
+    let line = lines
+        .iter()
+        .find(|l| l.seats.instance.product == "confluence")
+        .expect("a Confluence line");
+    let holders: Vec<&Person> = org.holders(CONFLUENCE).map(|(p, _)| p).collect();
+    let paid: Vec<&&Person> = holders
+        .iter()
+        .filter(|p| org.is_billable(p, CONFLUENCE))
+        .collect();
+    let guests = holders.iter().filter(|p| guest(&org, p)).count();
+    assert!(guests > 0, "the site has guests");
+    let last_day = |p: &Person| p.last_active_in(CONFLUENCE).map(|t| t.date());
+    let active_within = |days: i64| {
+        paid.iter()
+            .filter(|p| last_day(p).is_some_and(|d| d >= today - time::Duration::days(days)))
+            .count() as u32
+    };
+    assert_eq!(line.seats.seats_bought, Some(org.product(CONFLUENCE).seats));
+    assert_eq!(line.seats.assigned, holders.len() as u32, "guests included");
+    assert_eq!(line.seats.billable, paid.len() as u32, "guests are free");
+    assert_eq!(line.seats.active_30, active_within(30));
+    assert_eq!(line.seats.active_90, active_within(90));
+    let never = paid.iter().filter(|p| last_day(p).is_none()).count();
+    assert_eq!(line.seats.never_active, never as u32);
+
+    // The Confluence connector reports a guest's hold as a free guest's.
+    let someone = holders.iter().find(|p| guest(&org, p)).expect("a guest");
+    let rows = store.person(&someone.account_id).unwrap().expect("listed");
+    let confluence: Vec<_> = rows
+        .iter()
+        .filter(|r| r.account.connector == "confluence")
+        .collect();
+    assert_eq!(confluence.len(), 1, "{rows:?}");
+    let licence = confluence[0].licence.as_ref().expect("a licence");
+    assert_eq!(licence.role.as_deref(), Some("guest"));
+    assert!(!licence.billable);
 }

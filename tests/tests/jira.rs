@@ -432,7 +432,7 @@ async fn unknown_accounts_groups_and_products_are_not_found() {
         let org = sim.org();
         org.people[org.user].account_id.clone()
     };
-    for action in [
+    let actions = [
         Action::Remove("5b10ac8d82e05b22cc7d0000".into()),
         Action::Grant(change(
             &someone,
@@ -442,14 +442,8 @@ async fn unknown_accounts_groups_and_products_are_not_found() {
             &someone,
             AccessTarget::Product("jira-nothing".into()),
         )),
-    ] {
-        let err = session.provision(&action, true).await.unwrap_err();
-        assert!(
-            matches!(err, CallError::Connector(ConnectorError::NotFound(_))),
-            "{action:?}: {err}"
-        );
-    }
-    assert!(sim.requests().iter().all(|r| !r.is_write()));
+    ];
+    harness::all_not_found(&sim, &mut session, &actions).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

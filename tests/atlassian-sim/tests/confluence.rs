@@ -306,6 +306,19 @@ async fn a_user_and_their_groups() {
     let (status, body) = get(&sim, "/wiki/rest/api/user", &[("accountId", "nobody")]).await;
     assert_eq!(status, 404);
     assert_eq!(body["statusCode"], 404);
+
+    // The caller, whatever their permissions.
+    let path = "/wiki/rest/api/user/current";
+    let expand = [("expand", "operations")];
+    let (status, me) = get(&sim, path, &expand).await;
+    assert_eq!(status, 200);
+    spec.check("GET", path, 200, &me);
+    assert_eq!(me["accountId"], org.people[org.admin].account_id.as_str());
+    let (status, me) = call(&sim, Who::User, Method::GET, path, &expand, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(me["accountId"], org.people[org.user].account_id.as_str());
+    let (status, _) = call(&sim, Who::Nobody, Method::GET, path, &[], None).await;
+    assert_eq!(status, 401);
 }
 
 /// An active person without Confluence.
