@@ -49,7 +49,7 @@ pub fn runtime_with(concurrency: usize, limits: Limits) -> Runtime {
         },
         budget: BudgetLimits {
             concurrency,
-            per_second: None,
+            ..BudgetLimits::default()
         },
         limits,
         ..RuntimeOptions::default()

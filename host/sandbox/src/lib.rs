@@ -44,7 +44,9 @@ pub mod secret;
 pub mod session;
 
 pub use component::Component;
-pub use http::{Absorbed, BudgetLimits, HttpLimits, NetworkPolicy, Retries, Tape, backoff};
+pub use http::{
+    Absorbed, BudgetLimits, HttpLimits, KNOWN_QUOTAS, NetworkPolicy, Quota, Retries, Tape, backoff,
+};
 pub use limits::Limits;
 pub use runtime::{LoadError, OpenError, Runtime, RuntimeOptions, SessionOptions};
 pub use session::{CallError, Session};

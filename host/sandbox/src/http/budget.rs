@@ -1,9 +1,14 @@
 //! Request budgets per upstream host. The budget belongs to the upstream,
 //! not to the connector: every session of the runtime that calls
-//! `acme.atlassian.net` shares its concurrency, its rate, and any pause a
-//! 429 imposed.
+//! `acme.atlassian.net` shares its concurrency, its rate, its quota and any
+//! pause a 429 imposed.
+//!
+//! Some upstreams publish a quota per window (Bitbucket Cloud: 1 000
+//! requests an hour per user); [`KNOWN_QUOTAS`] gives their hosts that
+//! quota unless an override says otherwise, so that a sync which would
+//! exceed it waits for the window to move on instead of failing on 429s.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -16,7 +21,29 @@ pub struct BudgetLimits {
     pub concurrency: usize,
     /// Requests started per second, if limited.
     pub per_second: Option<f64>,
+    /// Requests started per rolling window, if limited.
+    pub quota: Option<Quota>,
 }
+
+/// At most `requests` started in any `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    /// Requests a window allows.
+    pub requests: u32,
+    /// The window's length.
+    pub window: Duration,
+}
+
+/// The published quotas of upstream hosts, applied to a host no override
+/// names: Bitbucket Cloud allows an authenticated user 1 000 requests an
+/// hour (rolling).
+pub const KNOWN_QUOTAS: &[(&str, Quota)] = &[(
+    "api.bitbucket.org",
+    Quota {
+        requests: 1_000,
+        window: Duration::from_secs(3_600),
+    },
+)];
 
 impl Default for BudgetLimits {
     /// Eight in flight, no rate limit: enough to fan out without tripping
@@ -25,6 +52,7 @@ impl Default for BudgetLimits {
         BudgetLimits {
             concurrency: 8,
             per_second: None,
+            quota: None,
         }
     }
 }
@@ -54,7 +82,11 @@ impl Budgets {
         budgets
             .entry(key)
             .or_insert_with(|| {
-                let limits = self.overrides.get(host).copied().unwrap_or(self.defaults);
+                let known = KNOWN_QUOTAS.iter().find(|(h, _)| *h == host);
+                let limits = self.overrides.get(host).copied().unwrap_or(BudgetLimits {
+                    quota: known.map(|(_, q)| *q).or(self.defaults.quota),
+                    ..self.defaults
+                });
                 Arc::new(Budget::new(limits))
             })
             .clone()
@@ -66,6 +98,7 @@ impl Budgets {
 pub struct Budget {
     slots: Arc<Semaphore>,
     interval: Option<Duration>,
+    quota: Option<Quota>,
     timing: Mutex<Timing>,
 }
 
@@ -73,6 +106,9 @@ pub struct Budget {
 struct Timing {
     paused_until: Instant,
     next_start: Instant,
+    /// With a quota, when each of the last `quota.requests` requests
+    /// started (or will), oldest first.
+    starts: VecDeque<Instant>,
 }
 
 impl Budget {
@@ -84,15 +120,18 @@ impl Budget {
                 .per_second
                 .filter(|r| *r > 0.0)
                 .map(|r| Duration::from_secs_f64(1.0 / r)),
+            quota: limits.quota.filter(|q| q.requests > 0),
             timing: Mutex::new(Timing {
                 paused_until: now,
                 next_start: now,
+                starts: VecDeque::new(),
             }),
         }
     }
 
-    /// Waits for a slot, for the end of any pause, and for the rate; the
-    /// request may start when this returns and runs while the permit lives.
+    /// Waits for a slot, for the end of any pause, for the rate and for
+    /// the quota's window to allow one more; the request may start when
+    /// this returns and runs while the permit lives.
     pub async fn acquire(&self) -> OwnedSemaphorePermit {
         let permit = self
             .slots
@@ -106,6 +145,14 @@ impl Budget {
             if let Some(interval) = self.interval {
                 at = at.max(t.next_start);
                 t.next_start = at + interval;
+            }
+            if let Some(quota) = self.quota {
+                if t.starts.len() >= quota.requests as usize
+                    && let Some(oldest) = t.starts.pop_front()
+                {
+                    at = at.max(oldest + quota.window);
+                }
+                t.starts.push_back(at);
             }
             at
         };
@@ -135,6 +182,7 @@ mod tests {
             BudgetLimits {
                 concurrency: 4,
                 per_second: Some(10.0),
+                quota: None,
             },
             HashMap::new(),
         );
@@ -148,5 +196,39 @@ mod tests {
         b.pause(Duration::from_secs(5));
         drop(b.acquire().await);
         assert!(Instant::now() - t0 >= Duration::from_millis(5200));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_quota_holds_requests_until_its_window_moves_on() {
+        let quota = Quota {
+            requests: 3,
+            window: Duration::from_secs(60),
+        };
+        let budgets = Budgets::new(
+            BudgetLimits::default(),
+            HashMap::from([(
+                "q.example".to_owned(),
+                BudgetLimits {
+                    quota: Some(quota),
+                    ..BudgetLimits::default()
+                },
+            )]),
+        );
+        let b = budgets.of("q.example", 443);
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            drop(b.acquire().await);
+        }
+        assert_eq!(Instant::now(), t0, "three go at once");
+        drop(b.acquire().await);
+        assert_eq!(
+            Instant::now() - t0,
+            Duration::from_secs(60),
+            "the fourth waits"
+        );
+        // Hosts with a published quota get it; others do not.
+        let known = budgets.of("api.bitbucket.org", 443);
+        assert_eq!(known.quota, Some(KNOWN_QUOTAS[0].1));
+        assert_eq!(budgets.of("acme.atlassian.net", 443).quota, None);
     }
 }

@@ -23,7 +23,7 @@ mod resolver;
 mod retry;
 mod tape;
 
-pub use budget::{BudgetLimits, Budgets};
+pub use budget::{BudgetLimits, Budgets, KNOWN_QUOTAS, Quota};
 pub use health::{Absorbed, Fault, Health, Retries};
 pub use resolver::is_public;
 pub use retry::backoff;
