@@ -43,6 +43,9 @@ pub struct Credentials {
     pub bitbucket_workspace: String,
     /// Bitbucket API token of the site admin (Basic with `admin_email`).
     pub bitbucket_api_token: String,
+    /// A Bitbucket workspace access token (Bearer): acts as the workspace,
+    /// with admin rights on it.
+    pub bitbucket_access_token: String,
 }
 
 impl Credentials {
@@ -67,6 +70,7 @@ impl Credentials {
             trello_enterprise: org.trello_enterprise_id.clone(),
             bitbucket_workspace: org.bitbucket_workspace.clone(),
             bitbucket_api_token: format!("ATBB{}", rng.hex(40)),
+            bitbucket_access_token: format!("ATCTT3xFfGN0{}", rng.hex(44)),
         }
     }
 }

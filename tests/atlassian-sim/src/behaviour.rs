@@ -34,6 +34,9 @@ pub struct Behaviour {
     /// carries `lastActiveTimestamp`. Off, connectors must fall back to the
     /// v1 last-active-dates endpoint, one call per account.
     pub search_last_active: bool,
+    /// Whether Bitbucket's `next` links point at another host (a lying or
+    /// compromised upstream), which a connector must not follow.
+    pub foreign_next: bool,
 }
 
 impl Default for Behaviour {
@@ -49,6 +52,7 @@ impl Default for Behaviour {
             resets: 0.0,
             write_resets: 0.0,
             search_last_active: true,
+            foreign_next: false,
         }
     }
 }

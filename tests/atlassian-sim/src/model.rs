@@ -377,6 +377,10 @@ pub struct Org {
     pub bitbucket_workspace: String,
     /// The Bitbucket workspace uuid, with braces.
     pub bitbucket_workspace_uuid: String,
+    /// Whether the Bitbucket workspace's administration moved to
+    /// admin.atlassian.com: memberships lose `last_accessed` and
+    /// `added_on`, groups become read-only.
+    pub bitbucket_centralised: bool,
     /// Every account, in generation order (invitations append).
     pub people: Vec<Person>,
     /// Every group.
@@ -457,6 +461,7 @@ impl Org {
             trello_enterprise_id: ids.trello_enterprise_id,
             bitbucket_workspace: ids.bitbucket_workspace,
             bitbucket_workspace_uuid: ids.bitbucket_workspace_uuid,
+            bitbucket_centralised: false,
             people,
             groups,
             products,

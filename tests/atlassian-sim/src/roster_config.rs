@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 /// The built-in connectors this module has a config for.
-pub const CONNECTORS: &[&str] = &["atlassian-admin", "confluence", "jira"];
+pub const CONNECTORS: &[&str] = &["atlassian-admin", "bitbucket", "confluence", "jira"];
 
 /// One field of a connector's config.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +33,12 @@ pub fn fields(id: &str, urls: &Urls, c: &Credentials) -> Option<Vec<(&'static st
             ("org_id", plain(&c.org_id)),
             ("api_key", secret(&c.org_api_key)),
             ("base_url", plain(&urls.admin)),
+        ],
+        "bitbucket" => vec![
+            ("workspace", plain(&c.bitbucket_workspace)),
+            ("email", plain(&c.admin_email)),
+            ("api_token", secret(&c.bitbucket_api_token)),
+            ("base_url", plain(&urls.bitbucket)),
         ],
         "jira" | "confluence" => vec![
             ("site", plain(&c.site)),

@@ -89,6 +89,9 @@ pub struct SimOptions {
     /// the main site only, and the main site's people, groups, seats and
     /// activity are the single-site organisation's.
     pub multi_site: bool,
+    /// Move the Bitbucket workspace's administration to
+    /// admin.atlassian.com (see `Org::bitbucket_centralised`).
+    pub bitbucket_centralised: bool,
 }
 
 impl Default for SimOptions {
@@ -101,6 +104,7 @@ impl Default for SimOptions {
             address: IpAddr::V4(Ipv4Addr::LOCALHOST),
             first_port: None,
             multi_site: false,
+            bitbucket_centralised: false,
         }
     }
 }
@@ -343,11 +347,12 @@ impl Simulator {
             .unwrap_or_else(OffsetDateTime::now_utc)
             .replace_nanosecond(0)
             .unwrap_or_else(|_| OffsetDateTime::now_utc());
-        let org = if options.multi_site {
+        let mut org = if options.multi_site {
             generate::multi_site_organisation(options.seed, options.people, now)
         } else {
             generate::organisation(options.seed, options.people, now)
         };
+        org.bitbucket_centralised = options.bitbucket_centralised;
         let credentials = Credentials::new(options.seed, &org);
         let mut listeners = Vec::new();
         for (i, _) in Upstream::ALL.iter().enumerate() {

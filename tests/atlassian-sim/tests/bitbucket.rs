@@ -49,12 +49,13 @@ fn group_path(sim: &Simulator, slug: &str) -> String {
     )
 }
 
-/// Ground truth: the people holding Bitbucket, in order.
+/// Ground truth: the people holding Bitbucket who can sign in, in order.
 fn members(org: &Org) -> Vec<&Person> {
     org.people
         .iter()
         .filter(|p| {
             p.account_type == AccountType::Atlassian
+                && p.is_enabled()
                 && org.access(p, ProductKey::Bitbucket).is_some()
         })
         .collect()
@@ -620,4 +621,78 @@ async fn group_changes_show_in_the_members_and_respect_seats() {
         .collect();
     assert!(in_group.contains(&joining.bitbucket_uuid.as_str()));
     assert!(!in_group.contains(&leaving.bitbucket_uuid.as_str()));
+}
+
+#[tokio::test]
+async fn a_workspace_access_token_reads_the_workspace_and_the_removed_listings_are_gone() {
+    let sim = support::sim(40).await;
+    let c = sim.credentials().clone();
+    let url = |path: &str| format!("{}{path}", sim.urls().bitbucket);
+    let client = support::client();
+    let bearer = client
+        .get(url(&members_path(&sim)))
+        .bearer_auth(&c.bitbucket_access_token);
+    let (status, page) = support::answer(bearer).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["size"], members(&sim.org()).len());
+    let path = format!("/2.0/workspaces/{}", c.bitbucket_workspace);
+    let workspace = get(&sim, &path, &[]).await;
+    assert_eq!(workspace["slug"], c.bitbucket_workspace.as_str());
+    assert_eq!(
+        workspace["uuid"],
+        sim.org().bitbucket_workspace_uuid.as_str()
+    );
+    for gone in ["/2.0/workspaces", "/2.0/user/permissions/workspaces"] {
+        let (status, body) = support::answer(request(&sim, Method::GET, gone)).await;
+        assert_eq!(status, 410, "{gone}");
+        assert_eq!(body["type"], "error");
+    }
+}
+
+#[tokio::test]
+async fn centralised_administration_drops_the_dates_and_freezes_groups() {
+    let sim = support::with_options(atlassian_sim::SimOptions {
+        people: 60,
+        bitbucket_centralised: true,
+        ..Default::default()
+    })
+    .await;
+    let page = get(&sim, &permissions_path(&sim), &[]).await;
+    for m in page["values"].as_array().unwrap() {
+        assert!(m.get("permission").is_some());
+        assert!(
+            m.get("last_accessed").is_none() && m.get("added_on").is_none(),
+            "{m}"
+        );
+    }
+    let (someone, group) = {
+        let org = sim.org();
+        let g = org.group_by_name("design").unwrap();
+        let p = org
+            .people
+            .iter()
+            .find(|p| p.account_type == AccountType::Atlassian && !p.groups.contains(&g))
+            .unwrap();
+        (p.account_id.clone(), g)
+    };
+    let path = format!("{}/{someone}", group_path(&sim, "design"));
+    let put = request(&sim, Method::PUT, &path).json(&json!({}));
+    let (status, body) = support::answer(put).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(!sim.org().person(&someone).unwrap().groups.contains(&group));
+}
+
+#[tokio::test]
+async fn a_lying_upstream_links_its_next_page_elsewhere() {
+    let sim = support::sim(40).await;
+    sim.set_behaviour(atlassian_sim::Behaviour {
+        foreign_next: true,
+        ..Default::default()
+    });
+    let page = get(&sim, &members_path(&sim), &[("pagelen", "10")]).await;
+    let next = page["next"].as_str().unwrap();
+    assert!(
+        next.starts_with("https://bitbucket.attacker.example/"),
+        "{next}"
+    );
 }

@@ -2,7 +2,8 @@
 //! and permissions and users in 2.0, and the groups kept in 1.0.
 //!
 //! The workspace's members are the people (Atlassian accounts) holding
-//! Bitbucket, through any group granting it, in the organisation's order.
+//! Bitbucket, through any group granting it, who can sign in, in the
+//! organisation's order.
 //! Groups are the organisation's groups, each under the slug of its name.
 //!
 //! Choices where Bitbucket's behaviour is not documented:
@@ -21,6 +22,13 @@
 //!   deactivated accounts.
 //! - Adding a group's member again is 409, removing a non-member 404, and
 //!   a group change needing a seat when none is left 403.
+//! - Once administration moved to admin.atlassian.com
+//!   (`Org::bitbucket_centralised`), memberships carry no `last_accessed`
+//!   or `added_on` and group changes are 403.
+//! - Callers are the site admin with an API token (Basic with the email)
+//!   or a workspace access token (Bearer), which acts as the workspace.
+//! - The listings removed in 2026 (`/2.0/workspaces`,
+//!   `/2.0/user/permissions/workspaces`) answer 410.
 
 use crate::model::{AccountType, InstanceId, Org, Person, ProductKey, Role, Status};
 use crate::respond::{self, Reply};
@@ -41,6 +49,9 @@ use time::macros::format_description;
 /// The routes of this API (`/2.0/...` and `/1.0/...`).
 pub fn routes() -> Router<Arc<Shared>> {
     Router::new()
+        .route("/2.0/workspaces", get(gone))
+        .route("/2.0/user/permissions/workspaces", get(gone))
+        .route("/2.0/workspaces/{workspace}", get(workspace_of))
         .route("/2.0/workspaces/{workspace}/members", get(members))
         .route("/2.0/workspaces/{workspace}/members/{member}", get(member))
         .route("/2.0/workspaces/{workspace}/permissions", get(permissions))
@@ -67,17 +78,68 @@ type Params = Query<HashMap<String, String>>;
 // ---------------------------------------------------------------------------
 // Requests: authentication, workspace, people.
 
-/// Checks Basic `email:api_token`.
+/// Checks Basic `email:api_token`, or a workspace access token.
 fn authorise(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
     let c = &shared.credentials;
-    match crate::auth::basic(headers) {
-        Some((user, token)) if user == c.admin_email && token == c.bitbucket_api_token => Ok(()),
-        _ => Err(respond::bitbucket_error(
+    let user = matches!(crate::auth::basic(headers),
+        Some((user, token)) if user == c.admin_email && token == c.bitbucket_api_token);
+    let workspace = crate::auth::bearer(headers) == Some(c.bitbucket_access_token.as_str());
+    if user || workspace {
+        Ok(())
+    } else {
+        Err(respond::bitbucket_error(
             401,
             "Unauthorized",
             Some("Invalid or missing credentials"),
-        )),
+        ))
     }
+}
+
+/// The answer of a listing Bitbucket removed in 2026.
+async fn gone() -> Response {
+    respond::bitbucket_error(
+        410,
+        "This API is no longer supported.",
+        Some(
+            "Address a workspace directly: /2.0/workspaces/{workspace}, or list /2.0/user/workspaces",
+        ),
+    )
+}
+
+/// `GET /2.0/workspaces/{workspace}`.
+async fn workspace_of(
+    State(shared): State<Arc<Shared>>,
+    Path(ws): Path<String>,
+    headers: HeaderMap,
+) -> Reply {
+    workspace(&shared, &headers, &ws)?;
+    let org = shared.org();
+    let base = shared.urls.bitbucket.as_str();
+    let slug = org.bitbucket_workspace.as_str();
+    respond::ok(&Workspace {
+        kind: "workspace",
+        slug,
+        name: &org.name,
+        uuid: &org.bitbucket_workspace_uuid,
+        links: Some(WorkspaceLinks {
+            this: href(&[base, "/2.0/workspaces/", slug]),
+            html: href(&["https://bitbucket.org/", slug, "/"]),
+        }),
+    })
+}
+
+/// Where a listing's `next` and `previous` links point: the listing
+/// itself, or another host when the behaviour says the upstream lies.
+fn listing_url(shared: &Shared, org: &Org, listing: &str) -> String {
+    let base = if shared.behaviour().foreign_next {
+        "https://bitbucket.attacker.example"
+    } else {
+        shared.urls.bitbucket.as_str()
+    };
+    format!(
+        "{base}/2.0/workspaces/{}/{listing}",
+        org.bitbucket_workspace
+    )
 }
 
 /// Authenticates the request and checks that `workspace` is the
@@ -119,9 +181,12 @@ fn granting(org: &Org) -> Vec<bool> {
         .collect()
 }
 
-/// Whether `person` is a workspace member, given [`granting`].
+/// Whether `person` is a workspace member, given [`granting`]: holds
+/// Bitbucket and can sign in (a suspended or deactivated account has no
+/// access to the workspace, so it is not listed).
 fn is_member(person: &Person, granting: &[bool]) -> bool {
     person.account_type == AccountType::Atlassian
+        && person.is_enabled()
         && (person.groups.iter().any(|&g| granting[g])
             || person
                 .guest_of
@@ -342,18 +407,17 @@ impl<'a> Builder<'a> {
             user.email = p.email.as_deref();
         }
         let slug = org.bitbucket_workspace.as_str();
+        // Centralised administration takes the legacy dates away.
+        let dated = self.permissions && !org.bitbucket_centralised;
         Membership {
             kind: "workspace_membership",
             permission: self
                 .permissions
                 .then(|| permission(org, p, self.site_admins)),
-            last_accessed: self
-                .permissions
+            last_accessed: dated
                 .then(|| p.last_active_in(ProductKey::Bitbucket).map(bitbucket_time))
                 .flatten(),
-            added_on: self
-                .permissions
-                .then(|| bitbucket_time(p.added.midnight().assume_utc())),
+            added_on: dated.then(|| bitbucket_time(p.added.midnight().assume_utc())),
             user,
             workspace: self.fields.workspace.then_some(Workspace {
                 kind: "workspace",
@@ -549,7 +613,7 @@ async fn members(
     let fields = Fields::parse(params.get("fields").map(String::as_str));
     let base = shared.urls.bitbucket.as_str();
     let org = shared.org();
-    let url = format!("{base}/2.0/workspaces/{}/members", org.bitbucket_workspace);
+    let url = listing_url(&shared, &org, "members");
     let builder = Builder {
         emails: emails.is_some(),
         ..Builder::new(&org, base, fields)
@@ -607,10 +671,7 @@ async fn permissions(
     let fields = Fields::parse(params.get("fields").map(String::as_str));
     let base = shared.urls.bitbucket.as_str();
     let org = shared.org();
-    let url = format!(
-        "{base}/2.0/workspaces/{}/permissions",
-        org.bitbucket_workspace
-    );
+    let url = listing_url(&shared, &org, "permissions");
     let builder = Builder {
         permissions: true,
         ..Builder::new(&org, base, fields)
@@ -795,6 +856,19 @@ async fn group_member(
     respond::ok(&LegacyUser::new(p))
 }
 
+/// Refuses a group change once administration is centralised.
+fn groups_writable(org: &Org) -> Result<(), Response> {
+    if org.bitbucket_centralised {
+        Err(respond::bitbucket_error(
+            403,
+            "Group membership is managed at admin.atlassian.com for this workspace.",
+            None,
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 fn not_in_group(id: &str, group: &str) -> Response {
     respond::bitbucket_error(404, &format!("{id} is not a member of {group}"), None)
 }
@@ -819,6 +893,7 @@ async fn add_member(
         ));
     }
     let mut org = shared.org_mut();
+    groups_writable(&org)?;
     let g = find_group(&org, &group)?;
     let p = find_user(&org, &id)?;
     match org.add_to_group(p, g) {
@@ -840,6 +915,7 @@ async fn remove_member(
 ) -> Reply {
     workspace(&shared, &headers, &ws)?;
     let mut org = shared.org_mut();
+    groups_writable(&org)?;
     let g = find_group(&org, &group)?;
     let p = find_user(&org, &id)?;
     if org.remove_from_group(p, g) {

@@ -21,12 +21,20 @@ pub async fn multi_site_sim(people: usize) -> Simulator {
 }
 
 async fn start(people: usize, multi_site: bool) -> Simulator {
-    Simulator::start(SimOptions {
-        seed: 11,
+    with_options(SimOptions {
         people,
-        now: Some(datetime!(2026-11-24 12:00 UTC)),
         multi_site,
         ..SimOptions::default()
+    })
+    .await
+}
+
+/// A simulator with `options`, and the seed and clock of [`sim`].
+pub async fn with_options(options: SimOptions) -> Simulator {
+    Simulator::start(SimOptions {
+        seed: 11,
+        now: Some(datetime!(2026-11-24 12:00 UTC)),
+        ..options
     })
     .await
     .expect("the simulator starts")
