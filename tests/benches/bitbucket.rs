@@ -12,7 +12,7 @@ use roster_tests::harness;
 use std::time::Instant;
 
 /// People in the organisation: about 2 000 of them are workspace members.
-const PEOPLE: usize = 6_600;
+const PEOPLE: usize = 7_500;
 
 /// Requests in flight per upstream, as the host's default budget.
 const CONCURRENCY: usize = 8;
