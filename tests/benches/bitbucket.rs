@@ -7,7 +7,7 @@
 //! `cargo bench -p roster-tests --bench bitbucket`
 
 use atlassian_sim::{AccountType, Behaviour, ProductKey};
-use roster_tests::bench::{measure, print_total};
+use roster_tests::bench::{self, measure, print_total};
 use roster_tests::harness;
 use std::time::Instant;
 
@@ -36,30 +36,8 @@ async fn main() {
     println!("bitbucket: {members} members, {CONCURRENCY} requests in flight");
 
     let whole = Instant::now();
-    let mut total = 0;
-    let (_, n) = measure(&sim, "accounts (permissions, then groups)", async {
-        harness::accounts(&mut session)
-            .await
-            .expect("accounts")
-            .items
-            .len()
-    })
-    .await;
-    total += n;
-    let (_, n) = measure(&sim, "products", async {
-        session.products().await.expect("products").len()
-    })
-    .await;
-    total += n;
-    let (_, n) = measure(&sim, "licences (same session)", async {
-        harness::licenses(&mut session)
-            .await
-            .expect("licences")
-            .items
-            .len()
-    })
-    .await;
-    total += n;
+    let mut total =
+        bench::site_sync(&sim, &mut session, "accounts (permissions, then groups)").await;
     let (_, n) = measure(&sim, "usage (last accessed)", async {
         harness::usage(&mut session)
             .await

@@ -3,7 +3,7 @@
 //! The requests this connector makes, the shapes it reads, and what a
 //! refusal of each means for the operator.
 
-use roster_atlassian::access::{Granting, GroupAccess, GroupWrites};
+use roster_atlassian::access::{Granting, GroupAccess, GroupWrites, LicensedGroups};
 use roster_atlassian::errors::needs;
 use roster_atlassian::paging::{NextUrlPage, follow};
 use roster_atlassian::{GroupRef, Rest, groups};
@@ -115,15 +115,6 @@ pub struct Workspace {
     /// The name.
     #[serde(default)]
     pub name: Option<String>,
-}
-
-/// The groups that grant Bitbucket, and the one grants join first.
-#[derive(Debug, Clone)]
-pub struct Licensed {
-    /// Every group that grants it.
-    pub groups: Vec<GroupRef>,
-    /// The group a grant adds an account to.
-    pub defaults: Vec<GroupRef>,
 }
 
 /// One Bitbucket workspace's API, with what a session reads once.
@@ -259,43 +250,23 @@ impl Client {
     /// The groups that grant Bitbucket: those the config names (by slug
     /// or name), else every group that gives a repository permission, the
     /// workspace's default group (`bitbucket-users`) first.
-    pub fn licensed(&self) -> Result<Licensed> {
-        let all: Vec<GroupRef> = self.groups(false)?.iter().map(Group::reference).collect();
+    pub fn licensed(&self) -> Result<LicensedGroups> {
+        let groups = self.groups(false)?;
         match &self.licensed_names {
             Some(names) => {
-                let groups = names
-                    .iter()
-                    .map(|name| {
-                        groups::find(&all, name).cloned().ok_or_else(|| {
-                            Error::config(
-                                "licensed_groups",
-                                format_args!(
-                                    "the workspace has no group `{name}`: name groups by slug \
-                                     or name, as Workspace settings > User groups shows them"
-                                ),
-                            )
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                Ok(Licensed {
-                    defaults: groups.first().cloned().into_iter().collect(),
-                    groups,
-                })
+                let all: Vec<GroupRef> = groups.iter().map(Group::reference).collect();
+                LicensedGroups::named(
+                    &all,
+                    names,
+                    "Workspace settings > User groups shows them (slug or name)",
+                )
             }
             None => {
-                let granting: Vec<GroupRef> = self
-                    .groups(false)?
-                    .iter()
-                    .filter(|g| g.permission.is_some())
-                    .map(Group::reference)
-                    .collect();
-                let default = groups::default_group(&granting, BITBUCKET)
-                    .or(granting.first())
-                    .cloned();
-                Ok(Licensed {
-                    groups: granting,
-                    defaults: default.into_iter().collect(),
-                })
+                let granting = groups.iter().filter(|g| g.permission.is_some());
+                Ok(LicensedGroups::reported(
+                    granting.map(Group::reference).collect(),
+                    BITBUCKET,
+                ))
             }
         }
     }
@@ -346,7 +317,7 @@ impl GroupWrites for Client {
 /// Bitbucket is one product, granted through its licensed groups.
 impl GroupAccess for Client {
     const PRODUCT: &'static str = "product";
-    type Product = Licensed;
+    type Product = LicensedGroups;
 
     /// The group `target` names (a slug or a name), or not found.
     fn group(&self, target: &str) -> Result<GroupRef> {
@@ -360,7 +331,7 @@ impl GroupAccess for Client {
     }
 
     /// Bitbucket, or not found.
-    fn product(&self, product: &ProductRef) -> Result<Licensed> {
+    fn product(&self, product: &ProductRef) -> Result<LicensedGroups> {
         if product.key != BITBUCKET {
             return Err(Error::NotFound(format!(
                 "a Bitbucket workspace grants `{BITBUCKET}` only, not `{}`",
@@ -370,11 +341,7 @@ impl GroupAccess for Client {
         self.licensed()
     }
 
-    fn granting<'p>(&self, licensed: &'p Licensed) -> Granting<'p> {
-        Granting {
-            key: BITBUCKET,
-            groups: &licensed.groups,
-            defaults: &licensed.defaults,
-        }
+    fn granting<'p>(&self, licensed: &'p LicensedGroups) -> Granting<'p> {
+        licensed.granting(BITBUCKET)
     }
 }

@@ -3,7 +3,7 @@
 //! connector makes, the shapes it reads, and what a refusal of each means
 //! for the operator.
 
-use roster_atlassian::access::{Granting, GroupAccess, GroupWrites};
+use roster_atlassian::access::{Granting, GroupAccess, GroupWrites, LicensedGroups};
 use roster_atlassian::accounts::User;
 use roster_atlassian::directory::GroupSource;
 use roster_atlassian::errors::needs;
@@ -131,21 +131,12 @@ pub struct Client {
     rest: Rest,
     groups: Memo<Vec<GroupRef>>,
     admin_groups: Memo<Vec<String>>,
-    licensed: Memo<Licensed>,
+    licensed: Memo<LicensedGroups>,
     /// The groups the config names as granting Confluence, if it does.
     licensed_names: Option<Vec<String>>,
     listed: RefCell<Listed>,
     /// The site's Confluence instance.
     pub instances: site::Instances,
-}
-
-/// The groups that grant Confluence, and the ones grants join.
-#[derive(Debug, Clone)]
-pub struct Licensed {
-    /// Every group whose members hold Confluence.
-    pub groups: Vec<GroupRef>,
-    /// The group a grant adds an account to first.
-    pub defaults: Vec<GroupRef>,
 }
 
 impl Client {
@@ -208,44 +199,21 @@ impl Client {
     /// those the site gives Confluence access (`user`) or administration
     /// (`admin`). A grant joins the first named group, or the site's
     /// default group (`confluence-users`), else its first `user` group.
-    pub fn licensed(&self) -> Result<Licensed> {
+    pub fn licensed(&self) -> Result<LicensedGroups> {
         self.licensed.get_or_read(|| match &self.licensed_names {
-            Some(names) => {
-                let all = self.groups()?;
-                let groups = names
-                    .iter()
-                    .map(|name| {
-                        groups::find(&all, name).cloned().ok_or_else(|| {
-                            Error::config(
-                                "licensed_groups",
-                                format_args!(
-                                    "Confluence has no group `{name}`: name groups as \
-                                     Confluence administration > Groups shows them"
-                                ),
-                            )
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                Ok(Licensed {
-                    defaults: groups.first().cloned().into_iter().collect(),
-                    groups,
-                })
-            }
+            Some(names) => LicensedGroups::named(
+                &self.groups()?,
+                names,
+                "Confluence administration > Groups shows them",
+            ),
             None => {
-                let users = self.group_listing(Some("user"))?;
-                let default = groups::default_group(&users, CONFLUENCE)
-                    .or(users.first())
-                    .cloned();
-                let mut groups = users.clone();
+                let mut groups = self.group_listing(Some("user"))?;
                 for admin in self.group_listing(Some("admin"))? {
                     if !groups.iter().any(|g| g.id == admin.id) {
                         groups.push(admin);
                     }
                 }
-                Ok(Licensed {
-                    groups,
-                    defaults: default.into_iter().collect(),
-                })
+                Ok(LicensedGroups::reported(groups, CONFLUENCE))
             }
         })
     }
@@ -475,7 +443,7 @@ impl GroupWrites for Client {
 /// Confluence is one product, granted through its licensed groups.
 impl GroupAccess for Client {
     const PRODUCT: &'static str = "product";
-    type Product = Licensed;
+    type Product = LicensedGroups;
 
     /// The group `target` names (an id or a name), or not found.
     fn group(&self, target: &str) -> Result<GroupRef> {
@@ -485,7 +453,7 @@ impl GroupAccess for Client {
     }
 
     /// Confluence on this site, or not found.
-    fn product(&self, product: &ProductRef) -> Result<Licensed> {
+    fn product(&self, product: &ProductRef) -> Result<LicensedGroups> {
         if product.key != CONFLUENCE {
             return Err(Error::NotFound(format!(
                 "a Confluence site grants `{CONFLUENCE}` only, not `{}`",
@@ -496,11 +464,7 @@ impl GroupAccess for Client {
         self.licensed()
     }
 
-    fn granting<'p>(&self, licensed: &'p Licensed) -> Granting<'p> {
-        Granting {
-            key: CONFLUENCE,
-            groups: &licensed.groups,
-            defaults: &licensed.defaults,
-        }
+    fn granting<'p>(&self, licensed: &'p LicensedGroups) -> Granting<'p> {
+        licensed.granting(CONFLUENCE)
     }
 }

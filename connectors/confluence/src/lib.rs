@@ -31,11 +31,9 @@
 
 mod api;
 
-use api::{
-    CAN_USE, CHECK_ACCESS, CONFLUENCE, Client, Licensed, Member, Person, SITE_ADMIN, Search,
-};
+use api::{CAN_USE, CHECK_ACCESS, CONFLUENCE, Client, Member, Person, SITE_ADMIN, Search};
 use roster_atlassian::GroupRef;
-use roster_atlassian::access::{self, GroupAccess};
+use roster_atlassian::access::{self, GroupAccess, LicensedGroups};
 use roster_atlassian::accounts::User;
 use roster_atlassian::directory::{Directory, GroupSource, Memberships};
 use roster_atlassian::errors::needs;
@@ -399,7 +397,11 @@ fn unlisted(search: Search, found: Vec<Person>, directory: Option<&Directory>) -
 /// A person a group listing returned: listed, so not suspended; one who
 /// may not use Confluence though a licensed group lists them is
 /// deactivated.
-fn listed_account(member: &Member, directory: Option<&Directory>, licensed: &Licensed) -> Account {
+fn listed_account(
+    member: &Member,
+    directory: Option<&Directory>,
+    licensed: &LicensedGroups,
+) -> Account {
     let groups = directory
         .map(|d| d.group_names(&member.user.account_id))
         .unwrap_or_default();

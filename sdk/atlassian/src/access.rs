@@ -4,8 +4,8 @@
 //! runs share it, and only when the membership changes, so that repeating
 //! an action changes nothing.
 
-use crate::GroupRef;
 use crate::errors::needs;
+use crate::{GroupRef, groups};
 use roster_sdk::http::Request;
 use roster_sdk::{AccessTarget, Error, ProductRef, Provisioning, Result};
 
@@ -236,6 +236,62 @@ impl<'a> Granting<'a> {
         member_of: &'m [GroupRef],
     ) -> Result<Vec<&'m GroupRef>> {
         leave(api, ctx, account_id, member_of, self.groups)
+    }
+}
+
+/// The groups that grant a product, as a connector's `licensed_groups`
+/// config names them or as the upstream reports them, and the one grants
+/// join first.
+#[derive(Debug, Clone)]
+pub struct LicensedGroups {
+    /// Every group whose members hold the product.
+    pub groups: Vec<GroupRef>,
+    /// The group a grant adds an account to.
+    pub defaults: Vec<GroupRef>,
+}
+
+impl LicensedGroups {
+    /// The groups `names` names among `all` (by id or name), the first of
+    /// them the one grants join. A name `all` lacks is a config error on
+    /// `licensed_groups`, saying where the operator finds the names
+    /// (`where_listed`).
+    pub fn named(all: &[GroupRef], names: &[String], where_listed: &str) -> Result<Self> {
+        let groups = names
+            .iter()
+            .map(|name| {
+                groups::find(all, name).cloned().ok_or_else(|| {
+                    Error::config(
+                        "licensed_groups",
+                        format_args!("there is no group `{name}`: name groups as {where_listed}"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(LicensedGroups {
+            defaults: groups.first().cloned().into_iter().collect(),
+            groups,
+        })
+    }
+
+    /// The `granting` groups the upstream reports for product `key`; grants
+    /// join its default group (`confluence-users`), else the first.
+    pub fn reported(granting: Vec<GroupRef>, key: &str) -> Self {
+        let default = groups::default_group(&granting, key)
+            .or(granting.first())
+            .cloned();
+        LicensedGroups {
+            groups: granting,
+            defaults: default.into_iter().collect(),
+        }
+    }
+
+    /// The groups as granting product `key`.
+    pub fn granting<'a>(&'a self, key: &'a str) -> Granting<'a> {
+        Granting {
+            key,
+            groups: &self.groups,
+            defaults: &self.defaults,
+        }
     }
 }
 
