@@ -345,3 +345,47 @@ async fn one_sync_through_a_flaky_upstream_stores_what_a_clean_one_does() {
         assert!(run["request_retries"].as_i64().unwrap() > 0, "{run}");
     }
 }
+
+#[test]
+fn help_says_what_roster_is_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = roster(dir.path(), &["--help"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let first = text(&out).lines().next().unwrap_or_default().to_owned();
+    assert!(
+        first.starts_with("Roster: who has an account in each SaaS product"),
+        "{first}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_piped_into_a_reader_that_stops_ends_quietly() {
+    use std::io::Read as _;
+    let sim = simulator(3_000).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("roster.toml");
+    let skipped = sim.write_roster_toml(&file, &["atlassian-admin"]).unwrap();
+    assert!(skipped.is_empty());
+    let out = roster(dir.path(), &["sync"]);
+    assert!(out.status.success(), "{}", text(&out));
+    // More rows than a pipe holds: the reader takes a few bytes and goes.
+    let mut child = command(dir.path(), &["accounts", "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("roster starts");
+    let mut head = [0u8; 64];
+    child
+        .stdout
+        .take()
+        .expect("piped")
+        .read_exact(&mut head)
+        .expect("some output");
+    let out = child.wait_with_output().expect("roster ends");
+    assert!(out.status.success(), "{:?}: {}", out.status, text(&out));
+    assert!(
+        !text(&out).contains("Broken pipe"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -27,6 +27,15 @@ pub fn exit_code(error: &anyhow::Error) -> i32 {
     if config { 2 } else { 1 }
 }
 
+/// Whether `error` is stdout closed by its reader (`roster … | head`),
+/// which ends a command quietly, as it does other Unix tools.
+pub fn is_closed_output(error: &anyhow::Error) -> bool {
+    error.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// The settings and runtime of one invocation.
 pub struct App {
     /// The loaded `roster.toml` (empty when the file is optional and absent).

@@ -12,10 +12,11 @@ use clap::{Parser, Subcommand};
 use output::Format;
 use std::path::PathBuf;
 
-/// Roster: who has which SaaS seat, when they last used it, and access
-/// changes, through sandboxed connectors.
+/// Roster: who has an account in each SaaS product, which paid seat each
+/// holds and when it was last used, and access changes, through sandboxed
+/// connectors.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version)]
 struct Cli {
     /// The operator's config file.
     #[arg(long, global = true, default_value = "roster.toml")]
@@ -132,6 +133,10 @@ async fn main() {
         .init();
     let cli = Cli::parse();
     if let Err(e) = run(cli).await {
+        if app::is_closed_output(&e) {
+            // `roster … | head`: the reader has what it wanted.
+            return;
+        }
         eprintln!("error: {e:#}");
         std::process::exit(app::exit_code(&e));
     }
