@@ -23,7 +23,10 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// The loaded `roster.toml`, secrets resolved.
+/// The loaded `roster.toml`, secrets resolved. A connector whose secret
+/// cannot be read keeps the problem to itself (see
+/// [`RosterToml::config_of`]), so that commands which do not run it (the
+/// reports, `connectors`, `init`) still work.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RosterToml {
     /// The file it came from.
@@ -51,8 +54,18 @@ pub struct ConfiguredConnector {
     /// How many of its streams a sync reads at once, each in a session of
     /// its own; none for all of them.
     pub streams_at_once: Option<usize>,
-    /// The connector's config, secrets resolved (never print it).
-    pub config: Value,
+    /// The connector's config, secrets resolved (never print it), or the
+    /// field whose secret could not be read.
+    pub config: Result<Value, SecretProblem>,
+}
+
+/// A secret of a connector's config that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretProblem {
+    /// The field, as a dotted path (`config.api_token`).
+    pub field: String,
+    /// What is wrong and how to fix it.
+    pub message: String,
 }
 
 /// A built-in connector or a component file.
@@ -217,19 +230,26 @@ impl RosterToml {
                     ));
                 }
             };
-            let mut config = Map::new();
-            for (key, value) in table.config {
-                let value = resolve(&value, base, env)
-                    .map_err(|message| fail(&format!("config.{key}"), message))?;
-                config.insert(key, value);
-            }
+            let config = table
+                .config
+                .into_iter()
+                .map(|(key, value)| {
+                    resolve(&value, base, env)
+                        .map(|value| (key.clone(), value))
+                        .map_err(|message| SecretProblem {
+                            field: format!("config.{key}"),
+                            message,
+                        })
+                })
+                .collect::<Result<Map<String, Value>, SecretProblem>>()
+                .map(Value::Object);
             connectors.push(ConfiguredConnector {
                 name,
                 component,
                 sha256: table.sha256.map(|s| s.to_ascii_lowercase()),
                 seat_price: table.seat_price,
                 streams_at_once,
-                config: Value::Object(config),
+                config,
             });
         }
         Ok(RosterToml {
@@ -249,6 +269,23 @@ impl RosterToml {
     /// The connector instance `name`.
     pub fn connector(&self, name: &str) -> Option<&ConfiguredConnector> {
         self.connectors.iter().find(|c| c.name == name)
+    }
+
+    /// The config of `connector`, or the error naming the file, the
+    /// connector and the secret that could not be read.
+    pub fn config_of<'c>(
+        &self,
+        connector: &'c ConfiguredConnector,
+    ) -> Result<&'c Value, RosterTomlError> {
+        connector
+            .config
+            .as_ref()
+            .map_err(|problem| RosterTomlError::Connector {
+                file: self.file.clone(),
+                connector: connector.name.clone(),
+                field: problem.field.clone(),
+                message: problem.message.clone(),
+            })
     }
 }
 
@@ -330,7 +367,7 @@ mod tests {
         assert!(s.allow_private);
         let jira = s.connector("jira").unwrap();
         assert_eq!(jira.component, ComponentRef::Builtin("jira".into()));
-        assert_eq!(jira.config["api_token"], "t0ken");
+        assert_eq!(s.config_of(jira).unwrap()["api_token"], "t0ken");
         assert_eq!(jira.seat_price["jira-software"], 8.6);
         let custom = s.connector("custom").unwrap();
         assert_eq!(
@@ -360,14 +397,6 @@ mod tests {
                 "connector `x`: sha256: expected 64 hexadecimal digits",
             ),
             (
-                "[connectors.x]\ncomponent = \"jira\"\n[connectors.x.config]\napi_token = { env = \"MISSING\" }",
-                "connector `x`: config.api_token: the environment variable `MISSING` is not set",
-            ),
-            (
-                "[connectors.x]\ncomponent = \"jira\"\n[connectors.x.config]\nkey = { file = \"no-such-file\" }",
-                "connector `x`: config.key: cannot read the secret file",
-            ),
-            (
                 "[connectors.x]\ncomponent = \"jira\"\nseat_price = { jira = -1.0 }",
                 "connector `x`: seat_price.jira: expected a price of zero or more",
             ),
@@ -386,6 +415,34 @@ mod tests {
             let err = parse(text).unwrap_err().to_string();
             assert!(err.starts_with("/etc/roster/roster.toml: "), "{err}");
             assert!(err.contains(expected), "{text}\n=> {err}");
+        }
+    }
+
+    #[test]
+    fn a_secret_that_cannot_be_read_stays_with_its_connector() {
+        let cases = [
+            (
+                "api_token = { env = \"MISSING\" }",
+                "connector `x`: config.api_token: the environment variable `MISSING` is not set",
+            ),
+            (
+                "key = { file = \"no-such-file\" }",
+                "connector `x`: config.key: cannot read the secret file",
+            ),
+        ];
+        for (line, expected) in cases {
+            let text = format!(
+                "[connectors.x]\ncomponent = \"jira\"\n[connectors.x.config]\n{line}\n\
+                 [connectors.y]\ncomponent = \"jira\"\n[connectors.y.config]\nsite = \"acme\""
+            );
+            let s = parse(&text).expect("the file loads");
+            let err = s
+                .config_of(s.connector("x").unwrap())
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("/etc/roster/roster.toml: "), "{err}");
+            assert!(err.contains(expected), "{line}\n=> {err}");
+            assert!(s.config_of(s.connector("y").unwrap()).is_ok());
         }
     }
 }

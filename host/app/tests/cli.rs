@@ -389,3 +389,41 @@ async fn a_report_piped_into_a_reader_that_stops_ends_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn commands_that_run_no_connector_need_none_of_its_secrets() {
+    let sim = simulator(10).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = jira_config(&sim, dir.path(), "").replace(
+        TOKEN_FROM_FILE,
+        "api_token = { env = \"NOT_SET_ANYWHERE\" }",
+    );
+    write(dir.path(), &config);
+    for args in [
+        &["licenses"][..],
+        &["accounts"],
+        &["runs"],
+        &["init", "confluence"],
+        &["schema", "jira"],
+    ] {
+        let out = roster(dir.path(), args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+    }
+    // `connectors` lists the instance and marks its broken config.
+    let out = roster(dir.path(), &["connectors", "--format", "csv"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    let line = listed
+        .lines()
+        .find(|l| l.starts_with("jira,"))
+        .unwrap_or_else(|| panic!("the instance is listed: {listed}"));
+    assert!(line.contains("NOT_SET_ANYWHERE"), "{line}");
+    // Running it names the missing secret.
+    let out = roster(dir.path(), &["sync"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("`NOT_SET_ANYWHERE` is not set"),
+        "{}",
+        text(&out)
+    );
+}

@@ -132,10 +132,11 @@ impl App {
 
     /// Opens a session of a configured instance, its config validated.
     pub async fn open(&self, c: &ConfiguredConnector, component: &Component) -> Result<Session> {
+        let config = self.settings.config_of(c)?;
         self.runtime
             .open(
                 component,
-                &c.config,
+                config,
                 SessionOptions {
                     label: Some(c.name.clone()),
                     ..SessionOptions::default()

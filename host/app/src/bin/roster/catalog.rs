@@ -40,7 +40,8 @@ pub async fn connectors(config: &Path, format: Format) -> Result<()> {
     for c in &app.settings.connectors {
         let connector = app.component(c).await?;
         let m = connector.manifest();
-        let hosts = match m.resolve(&c.config) {
+        let resolved = app.settings.config_of(c).map_err(|e| e.to_string());
+        let hosts = match resolved.and_then(|config| m.resolve(config).map_err(|e| e.to_string())) {
             Ok(resolved) => resolved
                 .policy
                 .allowed
