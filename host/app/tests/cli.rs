@@ -427,3 +427,56 @@ async fn commands_that_run_no_connector_need_none_of_its_secrets() {
         text(&out)
     );
 }
+
+#[test]
+fn init_puts_the_required_fields_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = roster(dir.path(), &["init", "bitbucket"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let stanza = String::from_utf8_lossy(&out.stdout).into_owned();
+    let fields: Vec<&str> = stanza
+        .lines()
+        .skip_while(|l| !l.ends_with(".config]"))
+        .skip(1)
+        .filter(|l| !l.starts_with("# ") || l.starts_with("# (optional) "))
+        .map(|l| l.trim_start_matches("# (optional) "))
+        .filter_map(|l| l.split(" = ").next())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "workspace",
+            "access_token",
+            "api_token",
+            "base_url",
+            "email",
+            "licensed_groups"
+        ],
+        "{stanza}"
+    );
+    let first_optional = stanza.find("# (optional) ").expect("optional fields");
+    assert!(
+        stanza
+            .find("workspace = ")
+            .is_some_and(|at| at < first_optional),
+        "{stanza}"
+    );
+}
+
+#[test]
+fn reports_of_an_empty_store_say_how_to_fill_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "[store]\npath = \"roster.db\"\n");
+    for report in ["licenses", "accounts", "inactive"] {
+        let args: &[&str] = if report == "inactive" {
+            &["inactive", "--days", "30"]
+        } else {
+            &[report]
+        };
+        let out = roster(dir.path(), args);
+        assert!(out.status.success(), "{report}: {}", text(&out));
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(said.contains("no sync has completed"), "{report}: {said}");
+        assert!(said.contains("roster sync"), "{report}: {said}");
+    }
+}

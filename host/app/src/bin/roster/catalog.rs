@@ -134,7 +134,15 @@ fn stanza(connector: &Component, component: &str, name: Option<&str>) -> String 
         .as_object()
         .cloned()
         .unwrap_or_default();
-    for (field, prop) in &properties {
+    // Required fields first, in the schema's order; then the optional ones.
+    let mut fields: Vec<(&String, &Value)> = properties.iter().collect();
+    fields.sort_by_key(|(field, _)| {
+        required
+            .iter()
+            .position(|r| r == field)
+            .unwrap_or(usize::MAX)
+    });
+    for (field, prop) in fields {
         if let Some(doc) = prop["description"].as_str() {
             for line in doc.lines() {
                 let _ = writeln!(out, "# {}", line.trim());

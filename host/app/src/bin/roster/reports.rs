@@ -15,6 +15,24 @@ fn today() -> Date {
     OffsetDateTime::now_utc().date()
 }
 
+/// The store of a report, saying on stderr when no sync has completed
+/// into it yet (the report is then empty, and how to fill it).
+fn report_store(app: &App) -> Result<Box<dyn Store>> {
+    let store = app.store()?;
+    if !store
+        .runs()?
+        .iter()
+        .any(|r| r.status == RunStatus::Completed)
+    {
+        eprintln!(
+            "note: no sync has completed into {} yet, so there is nothing to report: run \
+             `roster sync` (or `roster demo` to try Roster against a simulated organisation)",
+            store.location()
+        );
+    }
+    Ok(store)
+}
+
 /// `roster accounts`: streamed, so that a large snapshot is never held.
 pub fn accounts(config: &Path, filter: AccountFilter, format: Format) -> Result<()> {
     const STATUSES: [&str; 5] = ["active", "suspended", "deactivated", "invited", "unknown"];
@@ -26,7 +44,7 @@ pub fn accounts(config: &Path, filter: AccountFilter, format: Format) -> Result<
         .into());
     }
     let app = App::load(config, true)?;
-    let mut store = app.store()?;
+    let mut store = report_store(&app)?;
     let mut stdout = output::stdout();
     let mut out = RowWriter::new(
         &["connector", "id", "email", "name", "status", "kind"],
@@ -104,7 +122,7 @@ pub fn person(config: &Path, who: &str, format: Format) -> Result<()> {
 /// `roster licenses`.
 pub fn licenses(config: &Path, format: Format) -> Result<()> {
     let app = App::load(config, true)?;
-    print_licences(&mut *app.store()?, &app.prices(), format)
+    print_licences(&mut *report_store(&app)?, &app.prices(), format)
 }
 
 /// Prints the licence report.
@@ -156,7 +174,7 @@ pub fn print_licences(store: &mut dyn Store, prices: &Prices, format: Format) ->
 pub fn inactive(config: &Path, days: u32, product: Option<&str>, format: Format) -> Result<()> {
     let app = App::load(config, true)?;
     print_inactive(
-        &mut *app.store()?,
+        &mut *report_store(&app)?,
         &app.prices(),
         i64::from(days),
         product,
