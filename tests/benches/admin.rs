@@ -9,7 +9,7 @@
 //! `cargo bench -p roster-tests --bench admin`
 
 use atlassian_sim::Behaviour;
-use roster_tests::bench::{measure, print_total};
+use roster_tests::bench::{self, print_total};
 use roster_tests::harness;
 use std::time::{Duration, Instant};
 
@@ -42,38 +42,8 @@ async fn main() {
     );
 
     let whole = Instant::now();
-    let mut total = 0;
-    let (_, n) = measure(&sim, "accounts", async {
-        harness::accounts(&mut session)
-            .await
-            .expect("accounts")
-            .items
-            .len()
-    })
-    .await;
-    total += n;
-    let (_, n) = measure(&sim, "products", async {
-        session.products().await.expect("products").len()
-    })
-    .await;
-    total += n;
-    let (_, n) = measure(&sim, "licences (group grants)", async {
-        harness::licenses(&mut session)
-            .await
-            .expect("licences")
-            .items
-            .len()
-    })
-    .await;
-    total += n;
-    let (usage_time, n) = measure(&sim, "usage (last-active fan-out)", async {
-        harness::usage(&mut session)
-            .await
-            .expect("usage")
-            .items
-            .len()
-    })
-    .await;
+    let mut total = bench::site_sync(&sim, &mut session, "accounts").await;
+    let (usage_time, n) = bench::usage(&sim, &mut session, "usage (last-active fan-out)").await;
     total += n;
     print_total("sync", whole.elapsed(), total);
 

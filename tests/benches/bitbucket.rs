@@ -7,7 +7,7 @@
 //! `cargo bench -p roster-tests --bench bitbucket`
 
 use atlassian_sim::{AccountType, Behaviour, ProductKey};
-use roster_tests::bench::{self, measure, print_total};
+use roster_tests::bench::{self, print_total};
 use roster_tests::harness;
 use std::time::Instant;
 
@@ -38,14 +38,7 @@ async fn main() {
     let whole = Instant::now();
     let mut total =
         bench::site_sync(&sim, &mut session, "accounts (permissions, then groups)").await;
-    let (_, n) = measure(&sim, "usage (last accessed)", async {
-        harness::usage(&mut session)
-            .await
-            .expect("usage")
-            .items
-            .len()
-    })
-    .await;
+    let (_, n) = bench::usage(&sim, &mut session, "usage (last accessed)").await;
     total += n;
     print_total("sync (all four streams)", whole.elapsed(), total);
     println!(

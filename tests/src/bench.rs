@@ -64,6 +64,15 @@ pub async fn site_sync(sim: &Simulator, session: &mut Session, accounts: &str) -
     total
 }
 
+/// Reads the usage stream in `session`, labelled `label` (which says how
+/// the connector reads it), measured; returns its time and requests.
+pub async fn usage(sim: &Simulator, session: &mut Session, label: &str) -> (Duration, usize) {
+    measure(sim, label, async {
+        harness::usage(session).await.expect("usage").items.len()
+    })
+    .await
+}
+
 /// Prints the total line of a sync measured step by step.
 pub fn print_total(label: &str, elapsed: Duration, requests: usize) {
     println!(

@@ -7,14 +7,13 @@ use roster_atlassian::access::{Granting, GroupAccess, GroupWrites, LicensedGroup
 use roster_atlassian::accounts::User;
 use roster_atlassian::directory::GroupSource;
 use roster_atlassian::errors::needs;
-use roster_atlassian::paging::{Listings, StartPage, each_page};
+use roster_atlassian::paging::{Listings, StartPage};
 use roster_atlassian::{GroupRef, Rest, groups, site};
 use roster_sdk::batch::fan_out;
 use roster_sdk::http::{Method, Request};
-use roster_sdk::paging::Offset;
+use roster_sdk::paging::{Offset, every_item};
 use roster_sdk::{Error, Memo, ProductRef, Result};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::json;
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -175,13 +174,6 @@ impl Client {
             .map_err(site::token_refused(self.rest.base(), "Confluence"))
     }
 
-    /// Every page of one v1 listing.
-    fn every<T: DeserializeOwned>(&self, first: Request) -> Result<Vec<T>> {
-        let mut all = Vec::new();
-        each_page::<StartPage<T>>(&[first], |_, page| all.extend(page))?;
-        Ok(all)
-    }
-
     /// The groups of the site with access `access` (`user`, `admin`,
     /// `site-admin`), or every group.
     fn group_listing(&self, access: Option<&str>) -> Result<Vec<GroupRef>> {
@@ -191,8 +183,7 @@ impl Client {
         if let Some(access) = access {
             request = request.query([("accessType", access)]);
         }
-        self.every(request)
-            .map_err(needs(CAN_USE, "listing groups"))
+        every_item::<StartPage<GroupRef>>(request).map_err(needs(CAN_USE, "listing groups"))
     }
 
     /// The groups that grant Confluence: those the config names, else
@@ -246,25 +237,20 @@ impl Client {
             ])
             .fetch_json()
             .map_err(needs(CAN_USE, "searching users"))?;
-        let step = page.limit.max(page.results.len() as u64).max(1);
-        let next = page
-            .links
-            .next
-            .as_deref()
-            .filter(|n| !n.is_empty())
-            .map(|_| (start.0 + step).to_string());
+        let next = page.next_start().map(|at| at.to_string());
         Ok((page.results.into_iter().map(|h| h.user).collect(), next))
     }
 
     /// The groups `account_id` is in; not found is an error naming it.
     pub fn member_of(&self, account_id: &str) -> Result<Vec<GroupRef>> {
-        self.every(self.member_of_request(account_id)?)
-            .map_err(|e| match e {
+        every_item::<StartPage<GroupRef>>(self.member_of_request(account_id)?).map_err(
+            |e| match e {
                 Error::NotFound(_) => Error::NotFound(format!(
                     "Confluence has no user with account id `{account_id}`"
                 )),
                 other => needs(CAN_USE, "reading a user's groups")(other),
-            })
+            },
+        )
     }
 
     fn member_of_request(&self, account_id: &str) -> Result<Request> {

@@ -52,6 +52,17 @@ impl<T> StartPage<T> {
     fn step(&self) -> u64 {
         self.limit.max(self.results.len() as u64).max(1)
     }
+
+    /// Where the next page starts, for a listing paged by host cursor:
+    /// this page's start and the positions it spans, while its next link
+    /// says another page follows; none at the end.
+    pub fn next_start(&self) -> Option<u64> {
+        self.links
+            .next
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .map(|_| self.start + self.step())
+    }
 }
 
 /// The request for the page `next` (a v1 `_links.next`) names: relative to
@@ -123,6 +134,7 @@ mod tests {
                 "_links":{"base":"https://acme.atlassian.net/wiki","context":"/wiki",
                 "next":"/rest/api/group/g/membersByGroupId?limit=200&start=200"}}"#,
         );
+        assert_eq!(short.next_start(), Some(200), "by the limit, not the size");
         let (items, next) = short.split(&first()).unwrap();
         assert_eq!(items, [1, 2]);
         assert_eq!(
@@ -130,6 +142,7 @@ mod tests {
             "https://acme.atlassian.net/wiki/rest/api/group/g/membersByGroupId?limit=200&start=200"
         );
         let last = page(r#"{"results":[1,2,3],"start":200,"limit":3,"size":3,"_links":{}}"#);
+        assert_eq!(last.next_start(), None);
         assert!(last.split(&first()).unwrap().1.is_none(), "no next link");
     }
 
