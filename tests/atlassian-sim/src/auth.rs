@@ -37,7 +37,8 @@ pub struct Credentials {
     pub trello_token: String,
     /// Trello workspace (organization) id.
     pub trello_workspace: String,
-    /// Trello enterprise id.
+    /// Trello enterprise id (unknown to Trello when the workspace belongs
+    /// to no enterprise, see `Org::trello_enterprise`).
     pub trello_enterprise: String,
     /// Bitbucket workspace slug.
     pub bitbucket_workspace: String,

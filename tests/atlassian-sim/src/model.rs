@@ -373,6 +373,10 @@ pub struct Org {
     pub trello_workspace_name: String,
     /// The Trello enterprise id.
     pub trello_enterprise_id: String,
+    /// Whether the Trello workspace belongs to the enterprise
+    /// ([`Org::trello_enterprise_id`]); without it Trello knows no
+    /// enterprise at all.
+    pub trello_enterprise: bool,
     /// The Bitbucket workspace slug.
     pub bitbucket_workspace: String,
     /// The Bitbucket workspace uuid, with braces.
@@ -459,6 +463,7 @@ impl Org {
             trello_workspace_id: ids.trello_workspace_id,
             trello_workspace_name: ids.trello_workspace_name,
             trello_enterprise_id: ids.trello_enterprise_id,
+            trello_enterprise: true,
             bitbucket_workspace: ids.bitbucket_workspace,
             bitbucket_workspace_uuid: ids.bitbucket_workspace_uuid,
             bitbucket_centralised: false,

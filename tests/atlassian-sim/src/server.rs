@@ -92,6 +92,9 @@ pub struct SimOptions {
     /// Move the Bitbucket workspace's administration to
     /// admin.atlassian.com (see `Org::bitbucket_centralised`).
     pub bitbucket_centralised: bool,
+    /// Make the Trello workspace part of an enterprise (see
+    /// `Org::trello_enterprise`); default: it is.
+    pub trello_enterprise: bool,
 }
 
 impl Default for SimOptions {
@@ -105,6 +108,7 @@ impl Default for SimOptions {
             first_port: None,
             multi_site: false,
             bitbucket_centralised: false,
+            trello_enterprise: true,
         }
     }
 }
@@ -353,6 +357,7 @@ impl Simulator {
             generate::organisation(options.seed, options.people, now)
         };
         org.bitbucket_centralised = options.bitbucket_centralised;
+        org.trello_enterprise = options.trello_enterprise;
         let credentials = Credentials::new(options.seed, &org);
         let mut listeners = Vec::new();
         for (i, _) in Upstream::ALL.iter().enumerate() {

@@ -4,7 +4,9 @@
 
 mod support;
 
-use atlassian_sim::{AccountType, Behaviour, Org, ProductKey, RateLimit, Simulator, Status};
+use atlassian_sim::{
+    AccountType, Behaviour, Org, ProductKey, RateLimit, SimOptions, Simulator, Status,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -773,4 +775,68 @@ async fn invitations_stop_when_the_licences_run_out() {
         org.seats_used(ProductKey::Trello),
         org.product(ProductKey::Trello).seats
     );
+}
+
+#[tokio::test]
+async fn without_an_enterprise_members_name_none_and_its_routes_are_unknown() {
+    let sim = support::with_options(SimOptions {
+        people: 200,
+        trello_enterprise: false,
+        ..SimOptions::default()
+    })
+    .await;
+    let spec = Spec::load("trello.json");
+    let (i, id, used) = {
+        let org = sim.org();
+        let i = *seen(&org)
+            .iter()
+            .find(|&&i| org.is_billable(&org.people[i], ProductKey::Trello))
+            .unwrap();
+        (
+            i,
+            org.people[i].trello_id.clone(),
+            org.seats_used(ProductKey::Trello),
+        )
+    };
+    // An admin and a deactivated member, who would be listed under an
+    // enterprise.
+    put(
+        &sim,
+        &format!("{}/{id}", members_path(&sim)),
+        &[("type", "admin")],
+    )
+    .await;
+    put(
+        &sim,
+        &format!("{}/{id}/deactivated", members_path(&sim)),
+        &[("value", "true")],
+    )
+    .await;
+    let all = get(&sim, &members_path(&sim), &[("fields", "all")]).await;
+    spec.check("GET", "/organizations/{id}/members", 200, &all);
+    assert_eq!(ids(&all, "/id"), trello_ids(&sim.org(), &seen(&sim.org())));
+    for m in all.as_array().unwrap() {
+        assert!(m.get("idEnterprise").is_none(), "{m}");
+        assert_eq!(m["idEnterprisesAdmin"], serde_json::json!([]));
+        assert_eq!(m["idEnterprisesDeactivated"], serde_json::json!([]));
+    }
+    let member = get(&sim, &format!("/members/{id}"), &[]).await;
+    assert!(member.get("idEnterprise").is_none());
+
+    let enterprise = sim.credentials().trello_enterprise.clone();
+    let licensed = format!("/enterprises/{enterprise}/members/{id}/licensed");
+    for (method, path, query) in [
+        (Method::GET, query_path(&sim), vec![]),
+        (Method::PUT, licensed, vec![("value", "false")]),
+    ] {
+        let (status, body) = call(&sim, method, &path, &query).await;
+        assert_eq!(
+            (status.as_u16(), body),
+            (404, Value::from("model not found")),
+            "{path}"
+        );
+    }
+    let org = sim.org();
+    assert_eq!(org.seats_used(ProductKey::Trello), used);
+    assert!(org.is_billable(&org.people[i], ProductKey::Trello));
 }

@@ -5,9 +5,14 @@
 //! Who Trello sees: the organisation's people (Atlassian accounts) who hold
 //! Trello, plus anyone deactivated in the workspace (see
 //! [`TrelloState`](crate::model::TrelloState)); all of them belong to the one
-//! workspace, which belongs to the one enterprise. Member ids are
-//! [`Person::trello_id`], usernames are nicknames, `aaId` is the Atlassian
-//! account id.
+//! workspace, which belongs to the one enterprise unless
+//! [`Org::trello_enterprise`] is off. Member ids are [`Person::trello_id`],
+//! usernames are nicknames, `aaId` is the Atlassian account id.
+//!
+//! Without an enterprise every `/enterprises/{id}/...` route answers 404
+//! `model not found`, Members carry no `idEnterprise` and empty
+//! `idEnterprisesAdmin` and `idEnterprisesDeactivated`; the workspace is
+//! otherwise the same.
 //!
 //! Choices where Trello's behaviour is not documented:
 //! - `GET /organizations/{id}/members` answers `id`, `fullName` and
@@ -174,6 +179,12 @@ fn workspace(
     }
 }
 
+/// The enterprise the workspace belongs to, if any.
+fn enterprise_id(org: &Org) -> Option<&str> {
+    org.trello_enterprise
+        .then_some(org.trello_enterprise_id.as_str())
+}
+
 /// Authenticates the request and checks that `id` is the enterprise.
 fn enterprise(
     shared: &Shared,
@@ -182,7 +193,7 @@ fn enterprise(
     headers: &HeaderMap,
 ) -> Result<(), axum::response::Response> {
     authorise(&shared.credentials, params, headers)?;
-    if id == shared.org().trello_enterprise_id {
+    if enterprise_id(&shared.org()) == Some(id) {
         Ok(())
     } else {
         Err(not_found())
@@ -471,8 +482,8 @@ impl<'a> Member<'a> {
     /// The member `seen` with `fields`.
     fn new(org: &'a Org, seen: &Seen<'a>, fields: Fields) -> Member<'a> {
         let p = seen.person;
-        let enterprise = org.trello_enterprise_id.as_str();
-        let listed = |yes: bool| if yes { vec![enterprise] } else { Vec::new() };
+        let enterprise = enterprise_id(org);
+        let listed = |yes: bool| enterprise.filter(|_| yes).into_iter().collect();
         Member {
             id: &p.trello_id,
             aa_id: fields.aa_id.then_some(p.account_id.as_str()),
@@ -480,7 +491,7 @@ impl<'a> Member<'a> {
             confirmed: fields.confirmed.then_some(p.status != Status::Invited),
             email: fields.email.then(|| seen.email()).flatten(),
             full_name: fields.full_name.then_some(p.name.as_str()),
-            id_enterprise: fields.id_enterprise.then_some(enterprise),
+            id_enterprise: fields.id_enterprise.then_some(enterprise).flatten(),
             id_enterprises_admin: fields.id_enterprises_admin.then(|| listed(seen.admin)),
             id_enterprises_deactivated: fields
                 .id_enterprises_deactivated
