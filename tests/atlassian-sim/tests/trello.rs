@@ -826,6 +826,7 @@ async fn without_an_enterprise_members_name_none_and_its_routes_are_unknown() {
     let enterprise = sim.credentials().trello_enterprise.clone();
     let licensed = format!("/enterprises/{enterprise}/members/{id}/licensed");
     for (method, path, query) in [
+        (Method::GET, format!("/enterprises/{enterprise}"), vec![]),
         (Method::GET, query_path(&sim), vec![]),
         (Method::PUT, licensed, vec![("value", "false")]),
     ] {
@@ -839,4 +840,91 @@ async fn without_an_enterprise_members_name_none_and_its_routes_are_unknown() {
     let org = sim.org();
     assert_eq!(org.seats_used(ProductKey::Trello), used);
     assert!(org.is_billable(&org.people[i], ProductKey::Trello));
+}
+
+/// The workspace object `GET /organizations/{id}` should answer.
+fn workspace_object(org: &Org, enterprise: Option<&str>, offering: &str) -> Value {
+    serde_json::json!({
+        "id": org.trello_workspace_id,
+        "name": org.trello_workspace_name,
+        "displayName": org.name,
+        "url": format!("https://trello.com/w/{}", org.trello_workspace_name),
+        "idEnterprise": enterprise,
+        "offering": offering,
+    })
+}
+
+#[tokio::test]
+async fn the_workspace_names_its_enterprise_or_none() {
+    let sim = support::sim(50).await;
+    let (by_id, by_name) = {
+        let org = sim.org();
+        (
+            format!("/organizations/{}", org.trello_workspace_id),
+            format!("/organizations/{}", org.trello_workspace_name),
+        )
+    };
+    let expected = {
+        let org = sim.org();
+        workspace_object(&org, Some(&org.trello_enterprise_id), "trello.enterprise")
+    };
+    assert_eq!(get(&sim, &by_id, &[]).await, expected);
+    assert_eq!(get(&sim, &by_name, &[("fields", "name")]).await, expected);
+    let (status, body) = call(
+        &sim,
+        Method::GET,
+        "/organizations/0123456789abcdef01234567",
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), body),
+        (404, Value::from("model not found"))
+    );
+
+    let alone = support::with_options(SimOptions {
+        people: 50,
+        trello_enterprise: false,
+        ..SimOptions::default()
+    })
+    .await;
+    let by_id = format!("/organizations/{}", alone.credentials().trello_workspace);
+    let expected = workspace_object(&alone.org(), None, "trello.standard");
+    assert_eq!(get(&alone, &by_id, &[]).await, expected);
+}
+
+#[tokio::test]
+async fn the_enterprise_counts_its_licences_as_the_query_does() {
+    let sim = support::sim(400).await;
+    let spec = Spec::load("trello.json");
+    let admin = {
+        let org = sim.org();
+        org.people[seen(&org)[0]].trello_id.clone()
+    };
+    put(
+        &sim,
+        &format!("{}/{admin}", members_path(&sim)),
+        &[("type", "admin")],
+    )
+    .await;
+    let path = format!("/enterprises/{}", sim.credentials().trello_enterprise);
+    let enterprise = get(&sim, &path, &[("fields", "displayName")]).await;
+    let licensed = enterprise_users(&sim, &spec, &[("licensed", "true")]).await;
+    let org = sim.org();
+    assert!(licensed.len() > 50);
+    assert_eq!(
+        enterprise,
+        serde_json::json!({
+            "id": org.trello_enterprise_id,
+            "name": org.site,
+            "displayName": org.name,
+            "idAdmins": [admin],
+            "idOrganizations": [org.trello_workspace_id],
+            "licenses": {
+                "maxMembers": org.product(ProductKey::Trello).seats,
+                "totalMembers": licensed.len(),
+            },
+        })
+    );
+    assert_eq!(licensed.len() as u32, org.seats_used(ProductKey::Trello));
 }

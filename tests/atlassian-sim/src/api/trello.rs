@@ -1,6 +1,6 @@
-//! Trello's REST API (`https://api.trello.com/1`): the workspace's members
-//! and memberships, single members, the enterprise's users with their
-//! licences, and workspace provisioning.
+//! Trello's REST API (`https://api.trello.com/1`): the workspace and the
+//! enterprise, the workspace's members and memberships, single members,
+//! the enterprise's users with their licences, and workspace provisioning.
 //!
 //! Who Trello sees: the organisation's people (Atlassian accounts) who hold
 //! Trello, plus anyone deactivated in the workspace (see
@@ -15,6 +15,14 @@
 //! otherwise the same.
 //!
 //! Choices where Trello's behaviour is not documented:
+//! - `GET /organizations/{id}` answers `id`, `name`, `displayName` (the
+//!   organisation's name), `url`, `idEnterprise` (`null` without an
+//!   enterprise) and `offering` (`trello.enterprise`, else
+//!   `trello.standard`). `GET /enterprises/{id}` answers `id`, `name` (the
+//!   main site's subdomain), `displayName` (the organisation's name),
+//!   `idAdmins` (the workspace admins), `idOrganizations` and `licenses`:
+//!   `maxMembers` is Trello's seats, `totalMembers` the licensed users.
+//!   Both ignore `fields`.
 //! - `GET /organizations/{id}/members` answers `id`, `fullName` and
 //!   `username` unless `fields` asks for more (`fields=all` for every field
 //!   the simulator models). `/members/{id}` answers every field by default.
@@ -54,6 +62,7 @@ use time::{Date, OffsetDateTime, UtcOffset};
 /// The routes of this API, relative to `/1`.
 pub fn routes() -> Router<Arc<Shared>> {
     Router::new()
+        .route("/organizations/{id}", get(workspace_object))
         .route(
             "/organizations/{id}/members",
             get(workspace_members).put(invite),
@@ -71,6 +80,7 @@ pub fn routes() -> Router<Arc<Shared>> {
             put(set_deactivated),
         )
         .route("/members/{id}", get(member))
+        .route("/enterprises/{id}", get(enterprise_object))
         .route("/enterprises/{id}/members/query", get(enterprise_users))
         .route(
             "/enterprises/{id}/members/{member}/licensed",
@@ -630,6 +640,95 @@ async fn member(
     let i = find_member(&org, &id)?;
     let seen = Seen::of(&org, i).ok_or_else(not_found)?;
     respond::ok(&Member::new(&org, &seen, fields))
+}
+
+/// The workspace (an Organization).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Workspace<'a> {
+    id: &'a str,
+    name: &'a str,
+    display_name: &'a str,
+    url: String,
+    id_enterprise: Option<&'a str>,
+    offering: &'static str,
+}
+
+/// `GET /organizations/{id}`: the workspace, by id or name; `fields` is
+/// ignored.
+async fn workspace_object(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Reply {
+    let params = Params(params);
+    workspace(&shared, &id, &params, &headers)?;
+    let org = shared.org();
+    let enterprise = enterprise_id(&org);
+    respond::ok(&Workspace {
+        id: &org.trello_workspace_id,
+        name: &org.trello_workspace_name,
+        display_name: &org.name,
+        url: format!("https://trello.com/w/{}", org.trello_workspace_name),
+        id_enterprise: enterprise,
+        offering: if enterprise.is_some() {
+            "trello.enterprise"
+        } else {
+            "trello.standard"
+        },
+    })
+}
+
+/// The enterprise (an Enterprise).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Enterprise<'a> {
+    id: &'a str,
+    name: &'a str,
+    display_name: &'a str,
+    id_admins: Vec<&'a str>,
+    id_organizations: [&'a str; 1],
+    licenses: Licenses,
+}
+
+/// An enterprise's licences: the Trello seats bought and those taken.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Licenses {
+    max_members: u32,
+    total_members: usize,
+}
+
+/// `GET /enterprises/{id}`: the enterprise, its admins, its workspace and
+/// its licences; `fields` is ignored.
+async fn enterprise_object(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Reply {
+    let params = Params(params);
+    enterprise(&shared, &id, &params, &headers)?;
+    let org = shared.org();
+    let seen: Vec<Seen<'_>> = (0..org.people.len())
+        .filter_map(|i| Seen::of(&org, i))
+        .collect();
+    respond::ok(&Enterprise {
+        id: &org.trello_enterprise_id,
+        name: &org.site,
+        display_name: &org.name,
+        id_admins: seen
+            .iter()
+            .filter(|s| s.admin)
+            .map(|s| s.person.trello_id.as_str())
+            .collect(),
+        id_organizations: [&org.trello_workspace_id],
+        licenses: Licenses {
+            max_members: org.product(ProductKey::Trello).seats,
+            total_members: seen.iter().filter(|s| s.licensed).count(),
+        },
+    })
 }
 
 /// One user of the enterprise query (`#/components/schemas/Membership`).
