@@ -377,6 +377,9 @@ pub struct Org {
     /// ([`Org::trello_enterprise_id`]); without it Trello knows no
     /// enterprise at all.
     pub trello_enterprise: bool,
+    /// Whether the Trello enterprise's user management moved to Atlassian
+    /// administration (AdminHub): Trello no longer changes licences.
+    pub trello_admin_hub: bool,
     /// The Bitbucket workspace slug.
     pub bitbucket_workspace: String,
     /// The Bitbucket workspace uuid, with braces.
@@ -464,6 +467,7 @@ impl Org {
             trello_workspace_name: ids.trello_workspace_name,
             trello_enterprise_id: ids.trello_enterprise_id,
             trello_enterprise: true,
+            trello_admin_hub: false,
             bitbucket_workspace: ids.bitbucket_workspace,
             bitbucket_workspace_uuid: ids.bitbucket_workspace_uuid,
             bitbucket_centralised: false,

@@ -95,6 +95,10 @@ pub struct SimOptions {
     /// Make the Trello workspace part of an enterprise (see
     /// `Org::trello_enterprise`); default: it is.
     pub trello_enterprise: bool,
+    /// Move the Trello enterprise's user management to Atlassian
+    /// administration (see `Org::trello_admin_hub`); default: Trello keeps
+    /// it.
+    pub trello_admin_hub: bool,
 }
 
 impl Default for SimOptions {
@@ -109,6 +113,7 @@ impl Default for SimOptions {
             multi_site: false,
             bitbucket_centralised: false,
             trello_enterprise: true,
+            trello_admin_hub: false,
         }
     }
 }
@@ -358,6 +363,7 @@ impl Simulator {
         };
         org.bitbucket_centralised = options.bitbucket_centralised;
         org.trello_enterprise = options.trello_enterprise;
+        org.trello_admin_hub = options.trello_admin_hub;
         let credentials = Credentials::new(options.seed, &org);
         let mut listeners = Vec::new();
         for (i, _) in Upstream::ALL.iter().enumerate() {

@@ -928,3 +928,56 @@ async fn the_enterprise_counts_its_licences_as_the_query_does() {
     );
     assert_eq!(licensed.len() as u32, org.seats_used(ProductKey::Trello));
 }
+
+#[tokio::test]
+async fn under_admin_hub_licences_stay_as_they_are() {
+    let sim = support::with_options(SimOptions {
+        people: 200,
+        trello_admin_hub: true,
+        ..SimOptions::default()
+    })
+    .await;
+    let spec = Spec::load("trello.json");
+    let (i, id, used) = {
+        let org = sim.org();
+        let i = *seen(&org)
+            .iter()
+            .find(|&&i| org.is_billable(&org.people[i], ProductKey::Trello))
+            .unwrap();
+        (
+            i,
+            org.people[i].trello_id.clone(),
+            org.seats_used(ProductKey::Trello),
+        )
+    };
+    let enterprise = sim.credentials().trello_enterprise.clone();
+    let path = format!("/enterprises/{enterprise}/members/{id}/licensed");
+    for value in ["false", "true"] {
+        let (status, body) = call(&sim, Method::PUT, &path, &[("value", value)]).await;
+        assert_eq!(
+            (status.as_u16(), body),
+            (
+                403,
+                Value::from("Enterprise user management has moved to Atlassian Administration")
+            )
+        );
+    }
+    {
+        let org = sim.org();
+        assert_eq!(org.seats_used(ProductKey::Trello), used);
+        assert!(org.is_billable(&org.people[i], ProductKey::Trello));
+        assert!(!org.trello.deactivated.contains(&i));
+    }
+    let users = enterprise_users(&sim, &spec, &[("licensed", "true")]).await;
+    let user = users
+        .iter()
+        .find(|u| u["member"]["id"] == id.as_str())
+        .expect("still licensed");
+    assert_eq!(user["deactivated"], false);
+
+    let object = get(&sim, &format!("/enterprises/{enterprise}"), &[]).await;
+    assert_eq!(
+        object["idAtlassianOrganization"],
+        sim.credentials().org_id.as_str()
+    );
+}

@@ -43,6 +43,14 @@
 //!   always deactivated.
 //! - Writes answer the member concerned (`DELETE` answers `{}`); running out
 //!   of licences is 403 `not enough licenses`.
+//! - Once the enterprise's user management moved to Atlassian
+//!   administration ([`Org::trello_admin_hub`]), the licence `PUT` answers
+//!   403 `Enterprise user management has moved to Atlassian Administration`
+//!   and changes nothing: the spec says licence changes are unavailable
+//!   then, but not with which error, so the text is unverified. The
+//!   enterprise then carries `idAtlassianOrganization`, the organisation's
+//!   id in the Admin API; Trello documents no such field, the name is the
+//!   simulator's.
 
 use crate::auth::Credentials;
 use crate::model::{AccountType, InstanceId, Org, Person, ProductKey, Role, Status};
@@ -690,6 +698,8 @@ struct Enterprise<'a> {
     id_admins: Vec<&'a str>,
     id_organizations: [&'a str; 1],
     licenses: Licenses,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id_atlassian_organization: Option<&'a str>,
 }
 
 /// An enterprise's licences: the Trello seats bought and those taken.
@@ -700,8 +710,9 @@ struct Licenses {
     total_members: usize,
 }
 
-/// `GET /enterprises/{id}`: the enterprise, its admins, its workspace and
-/// its licences; `fields` is ignored.
+/// `GET /enterprises/{id}`: the enterprise, its admins, its workspace, its
+/// licences and, under AdminHub, its Atlassian organisation; `fields` is
+/// ignored.
 async fn enterprise_object(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
@@ -728,6 +739,7 @@ async fn enterprise_object(
             max_members: org.product(ProductKey::Trello).seats,
             total_members: seen.iter().filter(|s| s.licensed).count(),
         },
+        id_atlassian_organization: org.trello_admin_hub.then_some(org.id.as_str()),
     })
 }
 
@@ -904,6 +916,15 @@ async fn enterprise_users(
 // ---------------------------------------------------------------------------
 // Writes.
 
+/// Trello's answer to licence changes once AdminHub manages the
+/// enterprise's users.
+fn managed_by_admin_hub() -> axum::response::Response {
+    respond::trello_error(
+        403,
+        "Enterprise user management has moved to Atlassian Administration",
+    )
+}
+
 /// Trello's answer when the enterprise has no licence left.
 fn no_licence() -> axum::response::Response {
     respond::trello_error(403, "not enough licenses")
@@ -1041,7 +1062,7 @@ async fn set_deactivated(
 
 /// `PUT /enterprises/{id}/members/{idMember}/licensed?value=`: revoking
 /// frees the seat (the groups granting Trello go) and deactivates;
-/// granting takes a seat and reactivates.
+/// granting takes a seat and reactivates. Refused under AdminHub.
 async fn set_licensed(
     State(shared): State<Arc<Shared>>,
     Path((id, member)): Path<(String, String)>,
@@ -1050,6 +1071,9 @@ async fn set_licensed(
 ) -> Reply {
     let params = Params(params);
     enterprise(&shared, &id, &params, &headers)?;
+    if shared.org().trello_admin_hub {
+        return Err(managed_by_admin_hub());
+    }
     let value = params.required_flag("value")?;
     let mut org = shared.org_mut();
     let p = find_member(&org, &member)?;
