@@ -51,7 +51,8 @@ fn seen(org: &Org) -> Vec<usize> {
             let p = &org.people[i];
             p.account_type == AccountType::Atlassian
                 && (org.access(p, ProductKey::Trello).is_some()
-                    || org.trello.deactivated.contains(&i))
+                    || org.trello.deactivated.contains(&i)
+                    || i == org.admin)
         })
         .collect()
 }
@@ -365,14 +366,15 @@ async fn the_enterprise_query_pages_through_every_user() {
             assert_eq!(u["licensed"], org.is_billable(p, ProductKey::Trello));
             assert_eq!(u["deactivated"], deactivated(&org, i));
             assert_eq!(u["managed"], managed);
-            assert_eq!(u["admin"], false);
+            assert_eq!(u["admin"], i == org.admin);
             assert_eq!(u["collaborator"], false);
             let m = &u["member"];
             assert_eq!(m["fullname"], p.name.as_str());
             assert_eq!(m["username"], p.nickname.as_str());
             assert_eq!(m["aaId"], p.account_id.as_str());
             assert_eq!(m["confirmed"], p.status != Status::Invited);
-            assert_eq!(m["memberType"], "normal");
+            let role = if i == org.admin { "admin" } else { "normal" };
+            assert_eq!(m["memberType"], role);
             let last = p.last_active_in(ProductKey::Trello).map(trello_time);
             assert_eq!(
                 m.get("dateLastImpression").and_then(Value::as_str),
@@ -571,13 +573,27 @@ async fn an_invitation_adds_an_unconfirmed_licensed_member() {
     }
     let listed = get(&sim, &members_path(&sim), &[]).await;
     assert!(ids(&listed, "/id").contains(&id));
+    // The new admin beside the token's owner.
+    let owner = sim.org().people[sim.org().admin].trello_id.clone();
     let admins = get(&sim, &memberships_path(&sim), &[("filter", "admin")]).await;
-    assert_eq!(ids(&admins, "/idMember"), vec![id.clone()]);
-    assert_eq!(admins[0]["unconfirmed"], true);
+    let mut both = vec![owner, id.clone()];
+    let mut listed_admins = ids(&admins, "/idMember");
+    both.sort();
+    listed_admins.sort();
+    assert_eq!(listed_admins, both);
+    let new = |list: &[Value], key: &str| {
+        list.iter()
+            .find(|v| v.pointer(key) == Some(&Value::from(id.as_str())))
+            .cloned()
+            .unwrap()
+    };
+    let admins = admins.as_array().unwrap();
+    assert_eq!(new(admins, "/idMember")["unconfirmed"], true);
     let users = enterprise_users(&sim, &spec, &[("admin", "true")]).await;
-    assert_eq!(ids(&Value::from(users.clone()), "/member/id"), vec![id]);
-    assert_eq!(users[0]["licensed"], true);
-    assert_eq!(users[0]["member"]["confirmed"], false);
+    assert_eq!(users.len(), 2);
+    let user = new(&users, "/member/id");
+    assert_eq!(user["licensed"], true);
+    assert_eq!(user["member"]["confirmed"], false);
 }
 
 #[tokio::test]
@@ -587,7 +603,7 @@ async fn removing_a_member_takes_trello_and_its_seat_away() {
         let org = sim.org();
         let i = *seen(&org)
             .iter()
-            .find(|&&i| org.is_billable(&org.people[i], ProductKey::Trello))
+            .find(|&&i| i != org.admin && org.is_billable(&org.people[i], ProductKey::Trello))
             .unwrap();
         (
             i,
@@ -647,7 +663,7 @@ async fn deactivation_in_the_workspace_keeps_the_licence() {
         let org = sim.org();
         let i = *seen(&org)
             .iter()
-            .find(|&&i| org.is_billable(&org.people[i], ProductKey::Trello))
+            .find(|&&i| i != org.admin && org.is_billable(&org.people[i], ProductKey::Trello))
             .unwrap();
         (
             i,
@@ -694,7 +710,7 @@ async fn revoking_the_licence_frees_the_seat_and_deactivates() {
         let org = sim.org();
         let i = *seen(&org)
             .iter()
-            .find(|&&i| org.is_billable(&org.people[i], ProductKey::Trello))
+            .find(|&&i| i != org.admin && org.is_billable(&org.people[i], ProductKey::Trello))
             .unwrap();
         (
             i,
@@ -790,7 +806,7 @@ async fn without_an_enterprise_members_name_none_and_its_routes_are_unknown() {
         let org = sim.org();
         let i = *seen(&org)
             .iter()
-            .find(|&&i| org.is_billable(&org.people[i], ProductKey::Trello))
+            .find(|&&i| i != org.admin && org.is_billable(&org.people[i], ProductKey::Trello))
             .unwrap();
         (
             i,
@@ -942,7 +958,7 @@ async fn under_admin_hub_licences_stay_as_they_are() {
         let org = sim.org();
         let i = *seen(&org)
             .iter()
-            .find(|&&i| org.is_billable(&org.people[i], ProductKey::Trello))
+            .find(|&&i| i != org.admin && org.is_billable(&org.people[i], ProductKey::Trello))
             .unwrap();
         (
             i,

@@ -4,7 +4,9 @@
 //!
 //! Who Trello sees: the organisation's people (Atlassian accounts) who hold
 //! Trello, plus anyone deactivated in the workspace (see
-//! [`TrelloState`](crate::model::TrelloState)); all of them belong to the one
+//! [`TrelloState`](crate::model::TrelloState)), plus the token's owner (the
+//! organisation's admin), who always administers the workspace and the
+//! enterprise, as a token that manages them must; all of them belong to the one
 //! workspace, which belongs to the one enterprise unless
 //! [`Org::trello_enterprise`] is off. Member ids are [`Person::trello_id`],
 //! usernames are nicknames, `aaId` is the Atlassian account id.
@@ -263,7 +265,8 @@ impl<'a> Seen<'a> {
         }
         let access = org.access(person, ProductKey::Trello);
         let workspace_deactivated = org.trello.deactivated.contains(&i);
-        if access.is_none() && !workspace_deactivated {
+        let owner = i == org.admin;
+        if access.is_none() && !workspace_deactivated && !owner {
             return None;
         }
         let suffix = person
@@ -273,7 +276,9 @@ impl<'a> Seen<'a> {
             .map(|(_, domain)| domain);
         Some(Seen {
             person,
-            admin: access.is_some_and(|a| a.role == Role::Admin) || org.trello.admins.contains(&i),
+            admin: owner
+                || access.is_some_and(|a| a.role == Role::Admin)
+                || org.trello.admins.contains(&i),
             deactivated: workspace_deactivated
                 || matches!(person.status, Status::Suspended | Status::Deactivated),
             licensed: org.is_billable(person, ProductKey::Trello),
