@@ -4,7 +4,8 @@
 //! pause a 429 imposed.
 //!
 //! Some upstreams publish a quota per window (Bitbucket Cloud: 1 000
-//! requests an hour per user); [`KNOWN_QUOTAS`] gives their hosts that
+//! requests an hour per user; Trello: 100 requests in 10 s per token);
+//! [`KNOWN_QUOTAS`] gives their hosts that
 //! quota unless an override says otherwise, so that a sync which would
 //! exceed it waits for the window to move on instead of failing on 429s.
 
@@ -36,14 +37,24 @@ pub struct Quota {
 
 /// The published quotas of upstream hosts, applied to a host no override
 /// names: Bitbucket Cloud allows an authenticated user 1 000 requests an
-/// hour (rolling).
-pub const KNOWN_QUOTAS: &[(&str, Quota)] = &[(
-    "api.bitbucket.org",
-    Quota {
-        requests: 1_000,
-        window: Duration::from_secs(3_600),
-    },
-)];
+/// hour (rolling); Trello allows a token 100 requests in 10 s (and answers
+/// 429 without `Retry-After` past them).
+pub const KNOWN_QUOTAS: &[(&str, Quota)] = &[
+    (
+        "api.bitbucket.org",
+        Quota {
+            requests: 1_000,
+            window: Duration::from_secs(3_600),
+        },
+    ),
+    (
+        "api.trello.com",
+        Quota {
+            requests: 100,
+            window: Duration::from_secs(10),
+        },
+    ),
+];
 
 impl Default for BudgetLimits {
     /// Eight in flight, no rate limit: enough to fan out without tripping
@@ -229,6 +240,8 @@ mod tests {
         // Hosts with a published quota get it; others do not.
         let known = budgets.of("api.bitbucket.org", 443);
         assert_eq!(known.quota, Some(KNOWN_QUOTAS[0].1));
+        let trello = budgets.of("api.trello.com", 443).quota;
+        assert_eq!(trello.map(|q| q.requests), Some(100));
         assert_eq!(budgets.of("acme.atlassian.net", 443).quota, None);
     }
 }
