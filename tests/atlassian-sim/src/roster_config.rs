@@ -12,7 +12,13 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 /// The built-in connectors this module has a config for.
-pub const CONNECTORS: &[&str] = &["atlassian-admin", "bitbucket", "confluence", "jira"];
+pub const CONNECTORS: &[&str] = &[
+    "atlassian-admin",
+    "bitbucket",
+    "confluence",
+    "jira",
+    "trello",
+];
 
 /// One field of a connector's config.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,8 +52,20 @@ pub fn fields(id: &str, urls: &Urls, c: &Credentials) -> Option<Vec<(&'static st
             ("api_token", secret(&c.admin_api_token)),
             ("base_url", plain(&urls.site)),
         ],
+        "trello" => vec![
+            ("api_key", secret(&c.trello_key)),
+            ("token", secret(&c.trello_token)),
+            ("workspace", plain(&c.trello_workspace)),
+            ("enterprise_id", plain(&c.trello_enterprise)),
+            ("base_url", plain(trello_origin(urls))),
+        ],
         _ => return None,
     })
+}
+
+/// Trello's origin: the connector adds the API's `/1` itself.
+fn trello_origin(urls: &Urls) -> &str {
+    urls.trello.strip_suffix("/1").unwrap_or(&urls.trello)
 }
 
 /// The config of `id` as the JSON a session is opened with, secrets in
