@@ -125,10 +125,19 @@ async fn reports_equal_the_ground_truth() {
         .expect("the snapshot lists them");
     let connectors: BTreeSet<&str> = rows.iter().map(|r| r.account.connector.as_str()).collect();
     // Confluence lists everyone in a group (a Jira Software seat is one);
-    // Bitbucket its workspace's members.
+    // Bitbucket and Trello their workspace's members.
     let mut expected = BTreeSet::from(["atlassian-admin", "confluence", "jira"]);
     if someone.is_enabled() && org.access(someone, ProductKey::Bitbucket).is_some() {
         expected.insert("bitbucket");
+    }
+    let index = org
+        .people
+        .iter()
+        .position(|p| p.account_id == someone.account_id);
+    let trello_member = org.access(someone, ProductKey::Trello).is_some()
+        || index.is_some_and(|i| i == org.admin || org.trello.deactivated.contains(&i));
+    if trello_member {
+        expected.insert("trello");
     }
     assert_eq!(
         connectors, expected,

@@ -212,11 +212,13 @@ impl Connector for Trello {
                 .unwrap_or_else(|| format!("https://trello.com/w/{}", workspace.name)),
         );
         product.plan = workspace.offering;
-        if let Some(id) = &self.api.enterprise {
-            if let Some(licences) = self.api.enterprise(id)?.licenses {
-                product.seats_total = licences.max_members;
-                product.seats_used = licences.total_members;
-            }
+        let licences = match &self.api.enterprise {
+            Some(id) => self.api.enterprise(id)?.licenses,
+            None => None,
+        };
+        if let Some(licences) = licences {
+            product.seats_total = licences.max_members;
+            product.seats_used = licences.total_members;
         }
         Ok(vec![product])
     }

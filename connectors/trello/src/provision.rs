@@ -84,9 +84,7 @@ fn invite(api: &Client, invitation: Invitation, ctx: &mut Provisioning) -> Resul
         .at(Method::Put, &["organizations", &api.workspace, "members"])?
         .query([("email", email), ("fullName", &name), ("type", "normal")]);
     let answer = ctx
-        .write_verified(request, || {
-            Ok(api.memberships(true)?.iter().any(|m| has_email(m)))
-        })
+        .write_verified(request, || Ok(api.memberships(true)?.iter().any(has_email)))
         .map_err(needs(WORKSPACE_ADMIN, "inviting to the workspace"))?;
     let invited = match answer {
         Some(response) => Some(response.json::<crate::api::Member>()?),

@@ -480,3 +480,90 @@ fn reports_of_an_empty_store_say_how_to_fill_it() {
         assert!(said.contains("roster sync"), "{report}: {said}");
     }
 }
+
+/// `value` percent-encoded as a URL's query encodes it.
+fn form_encoded(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// Every file under `dir` but the secret files, as bytes.
+fn stored_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                if path.file_name() != Some("secrets".as_ref()) {
+                    pending.push(path);
+                }
+            } else {
+                files.push((path.clone(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    files
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trello_key_and_token_stay_out_of_logs_errors_and_the_store() {
+    let sim = simulator(400).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("roster.toml");
+    assert!(
+        sim.write_roster_toml(&file, &["trello"])
+            .unwrap()
+            .is_empty()
+    );
+    let traced = |args: &[&str]| {
+        command(dir.path(), args)
+            .env(
+                "ROSTER_LOG",
+                "trace,cranelift_codegen=info,wasmtime=info,wasmtime_cranelift=info",
+            )
+            .output()
+            .expect("roster runs")
+    };
+    let mut outputs = Vec::new();
+    for args in [&["check"][..], &["sync"], &["accounts", "--format", "json"]] {
+        let out = traced(args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        outputs.push(text(&out));
+    }
+    // A dropped connection puts the request's URL into the client's error,
+    // which the retries log.
+    sim.set_behaviour(Behaviour {
+        resets: 0.3,
+        ..Behaviour::default()
+    });
+    let out = traced(&["sync"]);
+    outputs.push(text(&out));
+    sim.set_behaviour(Behaviour::default());
+    assert!(
+        outputs.last().is_some_and(|o| o.contains("retry")),
+        "the faults were logged"
+    );
+    assert!(
+        outputs.iter().any(|o| o.contains("/1/organizations/")),
+        "the logs name the requests"
+    );
+
+    let c = sim.credentials();
+    let files = stored_files(dir.path());
+    assert!(files.iter().any(|(p, _)| p.ends_with("roster.db")));
+    for secret in [&c.trello_key, &c.trello_token] {
+        for form in [secret.clone(), form_encoded(secret)] {
+            for output in &outputs {
+                assert!(
+                    !output.contains(&form),
+                    "output leaks a credential:\n{output}"
+                );
+            }
+            let needle = form.as_bytes();
+            for (path, bytes) in &files {
+                let leaks = bytes.windows(needle.len()).any(|w| w == needle);
+                assert!(!leaks, "{} leaks a credential", path.display());
+            }
+        }
+    }
+}
