@@ -5,6 +5,9 @@
 //! Routes:
 //! - `/ok`: `200 {"ok":true}`.
 //! - `/echo`: `200`, the body is the `authorization` header and the query.
+//! - `/echo-json`: `200`, the query's parameters decoded, as a JSON object,
+//!   and the query as it came in a `Link` header's next URL.
+//! - `/gzip`: `200` with `Content-Encoding: gzip`.
 //! - `/redirect?to=URL`: `302` to `URL`.
 //! - `/huge?bytes=N[&chunked]`: `200` with `N` bytes, with or without a
 //!   content length.
@@ -153,6 +156,12 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
                 );
                 respond(200, &[], text.as_bytes())
             }
+            "/echo-json" => {
+                let body = serde_json::to_vec(&params).unwrap_or_default();
+                let link = format!("</next?{query}>; rel=\"next\"");
+                respond(200, &[("link", &link)], &body)
+            }
+            "/gzip" => respond(200, &[("content-encoding", "gzip")], b"\x1f\x8b\x08\x00"),
             "/redirect" => respond(302, &[("location", &param("to"))], b""),
             "/huge" => {
                 let bytes = vec![b'x'; number("bytes") as usize];

@@ -922,3 +922,94 @@ async fn the_manifest_is_read_and_checked_at_load() {
     assert_eq!(connector.contract_version(), "0.2.0");
     assert_eq!(connector.sha256().len(), 64);
 }
+
+/// A secret with characters that URL and JSON encoding change.
+const ODD_SECRET: &str = "s3cr\"et/key+with=chars&more é\\";
+
+/// The forms [`ODD_SECRET`] takes in a query and in JSON.
+fn odd_secret_forms() -> Vec<String> {
+    let form: String = url::form_urlencoded::byte_serialize(ODD_SECRET.as_bytes()).collect();
+    let json = serde_json::to_string(ODD_SECRET).unwrap();
+    vec![
+        ODD_SECRET.to_owned(),
+        form.clone(),
+        form.replace('+', "%20"),
+        json[1..json.len() - 1].to_owned(),
+    ]
+}
+
+#[tokio::test]
+async fn a_query_credential_reflected_in_any_encoding_reaches_the_guest_redacted() {
+    let (runtime, connector) = load(options(true)).await;
+    let server = TestServer::start().await.unwrap();
+    for route in ["echo", "echo-json"] {
+        let mut c = config(
+            &server.url(),
+            "fetch",
+            json!({ "target": format!("{}/{route}?x=1", server.url()), "auth": "query" }),
+        );
+        c["api_key"] = json!(ODD_SECRET);
+        let report = attack(&runtime, &connector, c).await.unwrap();
+        assert_eq!(outcome(&report), "ok", "{route}: {report:?}");
+        let seen = server.seen();
+        let sent = &seen.last().expect("the request arrived").target;
+        assert!(
+            sent.contains(&odd_secret_forms()[1]),
+            "sent form-encoded: {sent}"
+        );
+        let (body, link) = (&report["body"], &report["link"]);
+        assert!(body.contains("[redacted]"), "{route}: {body}");
+        for form in odd_secret_forms() {
+            assert!(
+                !body.contains(&form),
+                "{route}: the body reflects {form:?}: {body}"
+            );
+            assert!(
+                !link.contains(&form),
+                "{route}: the link reflects {form:?}: {link}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn content_negotiation_is_the_hosts() {
+    let (runtime, connector) = load(options(true)).await;
+    let server = TestServer::start().await.unwrap();
+    for header in ["Accept-Encoding", "Range", "If-Range"] {
+        let c = config(
+            &server.url(),
+            "fetch",
+            json!({
+                "target": format!("{}/ok", server.url()),
+                "headers": [[header, "gzip"]],
+            }),
+        );
+        let report = attack(&runtime, &connector, c).await.unwrap();
+        assert_eq!(outcome(&report), "denied", "{header}: {report:?}");
+    }
+    let c = config(
+        &server.url(),
+        "fetch",
+        json!({ "target": format!("{}/gzip", server.url()) }),
+    );
+    let report = attack(&runtime, &connector, c).await.unwrap();
+    assert_eq!(outcome(&report), "denied", "{report:?}");
+    assert!(report["error"].contains("gzip"), "{report:?}");
+}
+
+#[tokio::test]
+async fn a_secret_too_short_to_redact_is_refused() {
+    let (runtime, connector) = load(options(true)).await;
+    let mut c = config("http://127.0.0.1:9", "nothing", json!({}));
+    c["api_key"] = json!("abc");
+    let err = runtime
+        .open(&connector, &c, SessionOptions::default())
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(err, OpenError::Config(_)) && err.to_string().contains("api_key"),
+        "{err}"
+    );
+}

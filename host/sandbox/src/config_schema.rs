@@ -166,7 +166,7 @@ impl ConfigSchema {
         let mut r = Redactor::default();
         for field in &self.secret_fields {
             if let Some(Value::String(s)) = config.get(field) {
-                r.add(s);
+                r.add_secret(s);
             }
         }
         r

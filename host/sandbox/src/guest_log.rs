@@ -2,6 +2,7 @@
 //! into the host's log under one budget per call.
 
 use crate::limits::Limits;
+use crate::secret::Redactor;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -63,6 +64,18 @@ pub(crate) struct GuestOutput {
     pub(crate) connector: Arc<str>,
     pub(crate) stream: &'static str,
     pub(crate) budget: LogBudget,
+    /// The session's secrets, removed from every line.
+    pub(crate) redactor: Arc<Redactor>,
+}
+
+impl GuestOutput {
+    /// One line as it goes into the log: secrets removed, then cut and
+    /// escaped under the budget; none once the budget is spent.
+    fn line(&self, bytes: &[u8]) -> Option<String> {
+        let text = String::from_utf8_lossy(bytes);
+        self.budget
+            .take(self.redactor.text(text.trim_end()).as_str())
+    }
 }
 
 impl IsTerminal for GuestOutput {
@@ -88,8 +101,7 @@ struct LineWriter {
 
 impl LineWriter {
     fn emit(&mut self, line: &[u8]) {
-        let text = String::from_utf8_lossy(line);
-        if let Some(text) = self.out.budget.take(text.trim_end()) {
+        if let Some(text) = self.out.line(line) {
             tracing::info!(target: "roster::connector", connector = &*self.out.connector, stream = self.out.stream, "{text}");
         }
     }
@@ -143,5 +155,19 @@ mod tests {
         assert!(taken.starts_with(r"ok\n2026-12-01"), "{taken}");
         assert!(budget.take(&"é".repeat(30)).unwrap().len() <= 40);
         assert_eq!(budget.take("third"), None, "two lines per call");
+    }
+
+    #[test]
+    fn an_output_line_loses_every_form_of_a_secret() {
+        let mut redactor = Redactor::default();
+        redactor.add_secret("tok/en+1");
+        let out = GuestOutput {
+            connector: "c".into(),
+            stream: "stdout",
+            budget: LogBudget::new(Limits::default()),
+            redactor: Arc::new(redactor),
+        };
+        let line = out.line(b"got tok/en+1 and tok%2Fen%2B1\n").unwrap();
+        assert_eq!(line, "got [redacted] and [redacted]");
     }
 }

@@ -60,10 +60,12 @@ impl State {
         connector: Arc<str>,
     ) -> Self {
         let log = LogBudget::new(limits);
+        let redactor = Arc::new(http.redactor.clone());
         let output = |stream: &'static str| GuestOutput {
             connector: connector.clone(),
             stream,
             budget: log.clone(),
+            redactor: redactor.clone(),
         };
         // WASI p2 granting nothing: no preopened directories, no
         // environment, no arguments, sockets denied. Output goes to the log.

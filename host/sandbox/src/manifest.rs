@@ -6,7 +6,7 @@ use crate::contract::{ConnectorManifest, CredentialScheme};
 use crate::policy::{
     HostTemplate, Injection, PolicyError, ReadOnlyPost, ResolvedCredential, SessionPolicy,
 };
-use crate::secret::Redactor;
+use crate::secret::{MIN_SECRET_LEN, Redactor};
 use serde_json::{Map, Value};
 
 /// A validated manifest.
@@ -35,6 +35,13 @@ pub enum ConfigRejected {
     /// A value cannot fill a host template.
     #[error(transparent)]
     Policy(#[from] PolicyError),
+    /// A secret too short to tell apart from other text, which the host
+    /// could not keep out of what it passes on.
+    #[error(
+        "`{0}` holds fewer than {MIN_SECRET_LEN} characters: the host cannot keep so short a \
+         secret out of responses and logs, and no real credential is that short; check the value"
+    )]
+    ShortSecret(String),
 }
 
 /// What a config resolves to: the connector's view of it, the policy and
@@ -172,8 +179,11 @@ impl Manifest {
             .validate(&Value::Object(visible.clone()))
             .map_err(ConfigRejected::Placeholder)?;
         let mut redactor = Redactor::default();
-        for s in secrets.values() {
-            redactor.add(s.expose());
+        for (field, s) in &secrets {
+            if s.expose().chars().count() < MIN_SECRET_LEN {
+                return Err(ConfigRejected::ShortSecret(field.clone()));
+            }
+            redactor.add_secret(s.expose());
         }
         let mut resolved_hosts = Vec::new();
         for (text, template) in &self.hosts {

@@ -33,8 +33,8 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Replaces every known secret (and the encodings the host sends it in)
-/// with `[redacted]`.
+/// Replaces every known secret, and each form an upstream may reflect it
+/// in (see [`Redactor::add_secret`]), with `[redacted]`.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     needles: Vec<Vec<u8>>,
@@ -43,12 +43,30 @@ pub struct Redactor {
 /// What a secret is replaced with.
 pub const REDACTED: &str = "[redacted]";
 
-/// Secrets shorter than this are not searched for: they would match
-/// ordinary text everywhere and no real credential is that short.
-const MIN_SECRET_LEN: usize = 4;
+/// Secrets shorter than this cannot be told apart from ordinary text, so
+/// they cannot be redacted: the host refuses them in a config (no real
+/// credential is that short).
+pub const MIN_SECRET_LEN: usize = 4;
 
 impl Redactor {
-    /// Adds a value to redact.
+    /// Adds a secret and the forms an upstream that reflects it may hand
+    /// back: percent-encoded as the host puts it in a query
+    /// (`application/x-www-form-urlencoded`, `+` for a space), with `%20`,
+    /// with lower-case hex, and JSON-escaped (also with `\/`).
+    pub fn add_secret(&mut self, value: &str) {
+        self.add(value);
+        let form: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+        self.add(&form.replace('+', "%20"));
+        self.add(&lower_hex_escapes(&form));
+        self.add(&form);
+        if let Ok(json) = serde_json::to_string(value) {
+            let escaped = &json[1..json.len() - 1];
+            self.add(escaped);
+            self.add(&escaped.replace('/', "\\/"));
+        }
+    }
+
+    /// Adds a value to redact as it is.
     pub fn add(&mut self, value: &str) {
         if value.len() >= MIN_SECRET_LEN && !self.needles.iter().any(|n| n == value.as_bytes()) {
             self.needles.push(value.as_bytes().to_vec());
@@ -91,6 +109,20 @@ impl Redactor {
     }
 }
 
+/// `text` with the hex digits of each `%XX` escape in lower case.
+fn lower_hex_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('%') {
+        out.push_str(&rest[..i]);
+        let escape = rest.get(i..i + 3).unwrap_or(&rest[i..]);
+        out.push_str(&escape.to_ascii_lowercase());
+        rest = &rest[i + escape.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,5 +146,26 @@ mod tests {
         );
         let untouched = b"nothing here".to_vec();
         assert_eq!(r.bytes(untouched.clone()), untouched);
+    }
+
+    #[test]
+    fn a_secret_is_redacted_in_every_form_an_upstream_reflects() {
+        let mut r = Redactor::default();
+        r.add_secret("k/y+z \"q\\é");
+        for reflected in [
+            "k/y+z \"q\\é",
+            "k%2Fy%2Bz+%22q%5C%C3%A9",
+            "k%2Fy%2Bz%20%22q%5C%C3%A9",
+            "k%2fy%2bz+%22q%5c%c3%a9",
+            "k/y+z \\\"q\\\\é",
+            "k\\/y+z \\\"q\\\\é",
+        ] {
+            assert_eq!(
+                r.text(&format!("<{reflected}>")),
+                "<[redacted]>",
+                "{reflected}"
+            );
+        }
+        assert_eq!(lower_hex_escapes("a%2Fb%C3%"), "a%2fb%c3%");
     }
 }

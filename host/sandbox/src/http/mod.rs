@@ -106,8 +106,9 @@ pub struct Gateway {
 }
 
 /// Request headers a connector may not set: credentials go through `auth`,
-/// framing is the host's business, and a method override would let a read
-/// write.
+/// framing and content negotiation are the host's business (a compressed
+/// or partial answer would carry a reflected secret past the redactor),
+/// and a method override would let a read write.
 const FORBIDDEN_HEADERS: &[&str] = &[
     "authorization",
     "proxy-authorization",
@@ -122,6 +123,9 @@ const FORBIDDEN_HEADERS: &[&str] = &[
     "x-http-method-override",
     "x-http-method",
     "x-method-override",
+    "accept-encoding",
+    "range",
+    "if-range",
 ];
 
 impl Gateway {
@@ -418,6 +422,13 @@ impl Gateway {
             .await
             .map_err(|e| transport_error(e, url, &session.redactor))?;
         let status = response.status().as_u16();
+        if let Some(coding) = content_coding(response.headers()) {
+            return Err(Failure::last(HttpError::Denied(format!(
+                "the upstream answered with a `{coding}`-encoded body, which the host did not ask \
+                 for and does not pass on (a compressed body could carry a secret past \
+                 redaction); the request was answered, so a write may have been applied"
+            ))));
+        }
         let cap = self.limits.max_response_bytes;
         if response.content_length().is_some_and(|n| n > cap) {
             return Err(Failure::last(HttpError::TooLarge(cap)));
@@ -479,6 +490,14 @@ impl Failure {
             _ => self.error,
         }
     }
+}
+
+/// The coding of a body sent with a `Content-Encoding` other than
+/// `identity`.
+fn content_coding(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get("content-encoding")?;
+    let coding = String::from_utf8_lossy(value.as_bytes()).trim().to_owned();
+    (!coding.is_empty() && !coding.eq_ignore_ascii_case("identity")).then_some(coding)
 }
 
 /// An upstream answer before redaction.
@@ -544,7 +563,7 @@ fn request_headers(pairs: &[(String, String)]) -> Result<HeaderMap, HttpError> {
         if FORBIDDEN_HEADERS.contains(&lower.as_str()) || lower.starts_with("proxy-") {
             return Err(HttpError::Denied(format!(
                 "header `{name}` may not be set by a connector (credentials go through `auth`; \
-                 framing and the method are the host's)"
+                 framing, content negotiation and the method are the host's)"
             )));
         }
         let name = HeaderName::from_bytes(lower.as_bytes())

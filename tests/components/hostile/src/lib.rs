@@ -96,6 +96,7 @@ impl Connector for Hostile {
             .host("{base_url}")
             .host("{other_url}")
             .credential(Credential::bearer("key", "api_key").to("{base_url}"))
+            .credential(Credential::query("query", [("key", "api_key")]).to("{base_url}"))
             .read_only_post("{base_url}/read/*")
             .streams([Stream::Accounts])
             .actions([ActionKind::Suspend])
@@ -231,6 +232,10 @@ fn describe(result: Result<Response, HttpError>) -> Vec<(String, String)> {
             (
                 "headers".into(),
                 format!("{:?}", r.header("x-echo-authorization")),
+            ),
+            (
+                "link".into(),
+                r.header("link").unwrap_or_default().to_owned(),
             ),
         ],
         Err(e) => {
