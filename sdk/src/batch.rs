@@ -3,7 +3,7 @@
 //! only way a single-threaded connector asks many things at once.
 
 use crate::Result;
-use crate::http::{Request, send_all};
+use crate::http::{MAX_BATCH, Request, send_all};
 use crate::paging::{Paged, Pages};
 
 /// Rounds of a fan-out at most: the whole batch, then twice the requests
@@ -11,9 +11,9 @@ use crate::paging::{Paged, Pages};
 /// each of them with backoff).
 const ROUNDS: usize = 3;
 
-/// Sends one request per subject as one [`send_all`] batch and reads every
-/// item of each answer, following later pages (rare) one request at a
-/// time. Returns the items per request, in request order. Requests that
+/// Sends one request per subject as [`send_all`] batches (of at most
+/// [`MAX_BATCH`], the host's cap) and reads every item of each answer,
+/// following later pages (rare) one request at a time. Returns the items per request, in request order. Requests that
 /// failed transiently ([`Error::is_transient`](crate::Error::is_transient))
 /// are sent again, those alone, in a batch of their own.
 ///
@@ -28,13 +28,15 @@ pub fn fan_out<P: Paged>(
     let mut all: Vec<Vec<P::Item>> = (0..requests.len()).map(|_| Vec::new()).collect();
     let mut pending: Vec<usize> = (0..requests.len()).collect();
     for round in 1..=ROUNDS {
-        let batch: Vec<Request> = pending.iter().map(|&i| requests[i].clone()).collect();
         let mut failed = Vec::new();
-        for (answer, &i) in send_all(&batch).into_iter().zip(&pending) {
-            match read::<P>(answer, &requests[i]) {
-                Ok(items) => all[i] = items,
-                Err(e) if e.is_transient() && round < ROUNDS => failed.push(i),
-                Err(e) => return Err(e.about(&subject(i))),
+        for chunk in pending.chunks(MAX_BATCH) {
+            let batch: Vec<Request> = chunk.iter().map(|&i| requests[i].clone()).collect();
+            for (answer, &i) in send_all(&batch).into_iter().zip(chunk) {
+                match read::<P>(answer, &requests[i]) {
+                    Ok(items) => all[i] = items,
+                    Err(e) if e.is_transient() && round < ROUNDS => failed.push(i),
+                    Err(e) => return Err(e.about(&subject(i))),
+                }
             }
         }
         if failed.is_empty() {

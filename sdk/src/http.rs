@@ -201,8 +201,14 @@ impl Request {
     }
 }
 
+/// Requests the host runs in one [`send_all`] batch by default; it refuses
+/// those past it, unsent.
+pub const MAX_BATCH: usize = 500;
+
 /// Sends a batch concurrently (within the upstream's budget) and returns the
 /// answers in request order. Use it to fan out, one request per account.
+/// At most [`MAX_BATCH`] requests a batch, whose answers together stay
+/// within half the instance's memory cap (past it, `too-large`).
 pub fn send_all(requests: &[Request]) -> Vec<Result<Response, HttpError>> {
     let raw: Vec<wit::Request> = requests.iter().map(|r| r.raw.clone()).collect();
     wit::send_all(&raw)

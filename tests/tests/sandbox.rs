@@ -1013,3 +1013,67 @@ async fn a_secret_too_short_to_redact_is_refused() {
         "{err}"
     );
 }
+
+/// The outcomes of a `fetch-all` report of `count` requests.
+fn batch_outcomes(report: &HashMap<String, String>, count: usize) -> Vec<&str> {
+    (0..count)
+        .map(|i| report[&format!("{i}.outcome")].as_str())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_batch_is_capped_in_length() {
+    let mut opts = options(true);
+    opts.limits = Limits {
+        batch_requests: 3,
+        ..Limits::default()
+    };
+    let (runtime, connector) = load(opts).await;
+    let server = TestServer::start().await.unwrap();
+    let target = format!("{}/ok", server.url());
+    let c = config(
+        &server.url(),
+        "fetch-all",
+        json!({ "target": target, "count": 5 }),
+    );
+    let report = attack(&runtime, &connector, c).await.unwrap();
+    assert_eq!(
+        batch_outcomes(&report, 5),
+        ["ok", "ok", "ok", "denied", "denied"]
+    );
+    assert_eq!(server.seen().len(), 3, "the rest were never sent");
+}
+
+#[tokio::test]
+async fn a_batch_of_large_answers_shares_one_byte_budget() {
+    // Half of 64 MiB for the batch: two 12 MiB answers fit, six do not.
+    let mut opts = options(true);
+    opts.limits = Limits {
+        memory_bytes: 64 << 20,
+        ..Limits::default()
+    };
+    let (runtime, connector) = load(opts).await;
+    let server = TestServer::start().await.unwrap();
+    let size = 12u64 << 20;
+    for chunked in [false, true] {
+        let target = format!(
+            "{}/huge?bytes={size}{}",
+            server.url(),
+            if chunked { "&chunked" } else { "" }
+        );
+        let c = config(
+            &server.url(),
+            "fetch-all",
+            json!({ "target": target, "count": 6 }),
+        );
+        let report = attack(&runtime, &connector, c).await.unwrap();
+        let outcomes = batch_outcomes(&report, 6);
+        let ok = outcomes.iter().filter(|&&o| o == "ok").count();
+        let refused = outcomes.iter().filter(|&&o| o == "too-large").count();
+        assert!((1..=2).contains(&ok) && ok + refused == 6, "{outcomes:?}");
+        let delivered: u64 = (0..6)
+            .map(|i| report[&format!("{i}.bytes")].parse::<u64>().unwrap())
+            .sum();
+        assert!(delivered <= 32 << 20, "{delivered} bytes delivered");
+    }
+}

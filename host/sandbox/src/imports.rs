@@ -5,7 +5,7 @@
 use crate::contract::v0_2_0::roster::connector::{http as http_import, log as log_import};
 use crate::contract::{HttpError, Level, Request, Response, v0_1_0, v0_2_0};
 use crate::guest_log::{GuestOutput, LogBudget};
-use crate::http::{Absorbed, Gateway, SessionHttp, method_name};
+use crate::http::{Absorbed, BodyBudget, Gateway, SessionHttp, method_name};
 use crate::limits::{Limits, MemoryLimiter};
 use futures::future::join_all;
 use std::sync::Arc;
@@ -148,25 +148,57 @@ impl State {
     }
 }
 
+impl State {
+    /// The budget of answer bytes one `send` or `send-all` may hold: half
+    /// the instance's memory cap, so that what it delivers fits into the
+    /// guest beside what the guest holds already.
+    fn body_budget(&self) -> Arc<BodyBudget> {
+        BodyBudget::new(self.limits.memory_bytes as u64 / 2)
+    }
+}
+
 impl http_import::Host for State {
     async fn send(&mut self, request: Request) -> Result<Response, HttpError> {
         self.admit(&request)?;
-        self.gateway.send(&self.http, request).await
+        let bodies = self.body_budget();
+        let (response, _held) = self.gateway.send(&self.http, request, &bodies).await?;
+        Ok(response)
     }
 
+    /// Runs a batch concurrently: at most [`Limits::batch_requests`] of
+    /// them (those past it are refused unsent), their answers together
+    /// within one body budget, all held until the last is in.
     async fn send_all(&mut self, requests: Vec<Request>) -> Vec<Result<Response, HttpError>> {
+        let cap = self.limits.batch_requests as usize;
         let admitted: Vec<Result<Request, HttpError>> = requests
             .into_iter()
-            .map(|r| self.admit(&r).map(|()| r))
+            .enumerate()
+            .map(|(i, r)| {
+                if i >= cap {
+                    return Err(HttpError::Denied(format!(
+                        "a batch may hold at most {cap} requests; send the rest in another batch"
+                    )));
+                }
+                self.admit(&r).map(|()| r)
+            })
             .collect();
+        let bodies = self.body_budget();
         let (gateway, http) = (&self.gateway, &self.http);
-        join_all(admitted.into_iter().map(|r| async move {
-            match r {
-                Ok(request) => gateway.send(http, request).await,
-                Err(e) => Err(e),
+        let answers = join_all(admitted.into_iter().map(|r| {
+            let bodies = &bodies;
+            async move {
+                match r {
+                    Ok(request) => gateway.send(http, request, bodies).await,
+                    Err(e) => Err(e),
+                }
             }
         }))
-        .await
+        .await;
+        // Each answer held its bytes until the whole batch was in.
+        answers
+            .into_iter()
+            .map(|a| a.map(|(response, _held)| response))
+            .collect()
     }
 }
 

@@ -23,6 +23,9 @@ pub struct Limits {
     pub call_deadline: Duration,
     /// Requests one call may make (a `send-all` batch counts each).
     pub requests_per_call: u32,
+    /// Requests one `send-all` batch may hold; the SDK's fan-out sends
+    /// longer lists in batches of this many.
+    pub batch_requests: u32,
     /// Log messages (and guest stdout/stderr lines) kept per call.
     pub log_lines_per_call: u32,
     /// Longest log message kept, in bytes.
@@ -35,6 +38,7 @@ impl Default for Limits {
             memory_bytes: 128 << 20,
             call_deadline: Duration::from_secs(300),
             requests_per_call: 10_000,
+            batch_requests: 500,
             log_lines_per_call: 200,
             log_line_bytes: 4096,
         }

@@ -19,12 +19,14 @@
 
 mod budget;
 mod health;
+mod held;
 mod resolver;
 mod retry;
 mod tape;
 
 pub use budget::{BudgetLimits, Budgets, KNOWN_QUOTAS, Quota};
 pub use health::{Absorbed, Fault, Health, Retries};
+pub use held::{BodyBudget, Held};
 pub use resolver::is_public;
 pub use retry::backoff;
 pub use tape::{Exchange, Tape};
@@ -161,11 +163,14 @@ impl Gateway {
     }
 
     /// Sends one connector request; see the module docs for every check.
+    /// The answer's body holds its bytes of `bodies` (shared by a batch)
+    /// until the returned [`Held`] is dropped.
     pub async fn send(
         &self,
         session: &SessionHttp,
         request: Request,
-    ) -> Result<Response, HttpError> {
+        bodies: &Arc<BodyBudget>,
+    ) -> Result<(Response, Held), HttpError> {
         let redact = |s: &str| session.redactor.text(s);
         let mut url = Url::parse(&request.url).map_err(|e| {
             HttpError::InvalidRequest(format!("`{}` is not a URL: {e}", redact(&request.url)))
@@ -180,10 +185,13 @@ impl Gateway {
             let method = method_name(request.method);
             return tape
                 .answer(method, url.as_str(), body_text.as_deref())
-                .map(|e| Response {
-                    status: e.status,
-                    headers: e.headers,
-                    body: e.body.into_bytes(),
+                .map(|e| {
+                    let response = Response {
+                        status: e.status,
+                        headers: e.headers,
+                        body: e.body.into_bytes(),
+                    };
+                    (response, bodies.hold())
                 })
                 .ok_or_else(|| {
                     HttpError::Denied(format!(
@@ -204,6 +212,7 @@ impl Gateway {
                     &headers,
                     body.as_deref(),
                     request.auth.as_deref(),
+                    bodies,
                 )
                 .await?;
             if let Some(next) = redirect_target(&answer, &url) {
@@ -237,6 +246,7 @@ impl Gateway {
                     .collect(),
                 body: session.redactor.bytes(answer.body),
             };
+            let held = answer.held;
             if let Some(tape) = &session.tape {
                 let exchange = Exchange {
                     method: method_name(method).into(),
@@ -250,7 +260,7 @@ impl Gateway {
                     tracing::warn!("could not write the recording: {e}");
                 }
             }
-            return Ok(response);
+            return Ok((response, held));
         }
         unreachable!("the loop returns on its last hop")
     }
@@ -303,6 +313,7 @@ impl Gateway {
         headers: &HeaderMap,
         body: Option<&[u8]>,
         auth: Option<&str>,
+        bodies: &Arc<BodyBudget>,
     ) -> Result<Answer, HttpError> {
         let host = url.host_str().unwrap_or_default();
         let port = url.port_or_known_default().unwrap_or(443);
@@ -313,7 +324,7 @@ impl Gateway {
         loop {
             let permit = budget.acquire().await;
             let outcome = self
-                .attempt(session, method, url, headers, body, auth)
+                .attempt(session, method, url, headers, body, auth, bodies)
                 .await;
             drop(permit);
             let Some((fault, wait)) = self.retry_after(&outcome, read, attempt) else {
@@ -402,6 +413,7 @@ impl Gateway {
         headers: &HeaderMap,
         body: Option<&[u8]>,
         auth: Option<&str>,
+        bodies: &Arc<BodyBudget>,
     ) -> Result<Answer, Failure> {
         let mut target = url.clone();
         let mut builder_headers = headers.clone();
@@ -433,6 +445,7 @@ impl Gateway {
         if response.content_length().is_some_and(|n| n > cap) {
             return Err(Failure::last(HttpError::TooLarge(cap)));
         }
+        let mut held = bodies.hold();
         let mut collected = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| {
             // The answer had begun: the request was received.
@@ -444,12 +457,17 @@ impl Gateway {
             if collected.len() as u64 + chunk.len() as u64 > cap {
                 return Err(Failure::last(HttpError::TooLarge(cap)));
             }
+            // The batch's answers together may not outgrow its budget.
+            if !held.grow(chunk.len() as u64) {
+                return Err(Failure::last(HttpError::TooLarge(bodies.limit())));
+            }
             collected.extend_from_slice(&chunk);
         }
         Ok(Answer {
             status,
             headers: response.headers().clone(),
             body: collected,
+            held,
         })
     }
 }
@@ -500,11 +518,13 @@ fn content_coding(headers: &HeaderMap) -> Option<String> {
     (!coding.is_empty() && !coding.eq_ignore_ascii_case("identity")).then_some(coding)
 }
 
-/// An upstream answer before redaction.
+/// An upstream answer before redaction, holding its body's bytes of the
+/// batch's budget.
 struct Answer {
     status: u16,
     headers: HeaderMap,
     body: Vec<u8>,
+    held: Held,
 }
 
 /// The next URL of a redirect, if the answer is one.

@@ -159,12 +159,16 @@ impl Connector for Hostile {
             }
             Attack::FetchAll => {
                 let batch: Vec<Request> = (0..count).map(|_| self.request()).collect();
+                // Sizes instead of bodies, which may be large.
                 send_all(&batch)
                     .into_iter()
                     .enumerate()
                     .flat_map(|(i, r)| {
+                        let bytes = r.as_ref().map_or(0, |r| r.bytes().len());
                         describe(r)
                             .into_iter()
+                            .filter(|(k, _)| k != "body")
+                            .chain([("bytes".to_owned(), bytes.to_string())])
                             .map(move |(k, v)| (format!("{i}.{k}"), v))
                     })
                     .collect()
