@@ -7,10 +7,21 @@ use wasmtime::ResourceLimiter;
 /// How often the epoch advances; call deadlines are counted in these ticks.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 
-/// Most entries one table may grow to. Connectors built with the SDK need
-/// a few hundred; a million keeps a hostile one from taking the host's
-/// memory through tables, which the memory cap does not count.
-const MAX_TABLE_ELEMENTS: usize = 1_000_000;
+/// Bytes one table entry is counted as against the memory cap: a
+/// reference, as the runtime stores it.
+const TABLE_ENTRY_BYTES: usize = std::mem::size_of::<usize>();
+
+/// Core instances one connector instance may create. A Rust component
+/// built with the SDK has a handful (the module, the WASI adapter, shims);
+/// other toolchains a few dozen.
+const MAX_INSTANCES: usize = 100;
+
+/// Linear memories one connector instance may create, all counted
+/// together against the memory cap.
+const MAX_MEMORIES: usize = 20;
+
+/// Tables one connector instance may create, counted with its memories.
+const MAX_TABLES: usize = 100;
 
 /// Limits on each connector call.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,41 +56,159 @@ impl Default for Limits {
     }
 }
 
-/// Denies memory growth past the limit and remembers that it did, since the
-/// resulting trap does not say why.
+/// Denies growth of the instance's memories and tables together past the
+/// cap (each table entry counted as a reference), limits how many
+/// instances, memories and tables it may create, and remembers a denial,
+/// since the resulting trap does not say why.
 pub(crate) struct MemoryLimiter {
     /// The cap, in bytes.
     pub(crate) max: usize,
+    /// Bytes of every memory and table of the instance.
+    used: usize,
     /// Whether growth was denied.
     pub(crate) hit: bool,
 }
 
 impl MemoryLimiter {
     pub(crate) fn new(max: usize) -> Self {
-        MemoryLimiter { max, hit: false }
+        MemoryLimiter {
+            max,
+            used: 0,
+            hit: false,
+        }
+    }
+
+    /// Grows the running total by `desired - current` bytes, or refuses
+    /// past the cap.
+    fn grow(&mut self, current: usize, desired: usize) -> wasmtime::Result<bool> {
+        let total = self
+            .used
+            .checked_add(desired.saturating_sub(current))
+            .filter(|&t| t <= self.max);
+        match total {
+            Some(total) => {
+                self.used = total;
+                Ok(true)
+            }
+            None => {
+                self.hit = true;
+                wasmtime::bail!(
+                    "memory limit of {} bytes reached (memories and tables together)",
+                    self.max
+                )
+            }
+        }
     }
 }
 
 impl ResourceLimiter for MemoryLimiter {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.max {
-            self.hit = true;
-            wasmtime::bail!("memory limit of {} bytes reached", self.max);
-        }
-        Ok(true)
+        self.grow(current, desired)
     }
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        Ok(desired <= MAX_TABLE_ELEMENTS)
+        let bytes = |entries: usize| entries.saturating_mul(TABLE_ENTRY_BYTES);
+        self.grow(bytes(current), bytes(desired))
+    }
+
+    fn instances(&self) -> usize {
+        MAX_INSTANCES
+    }
+
+    fn memories(&self) -> usize {
+        MAX_MEMORIES
+    }
+
+    fn tables(&self) -> usize {
+        MAX_TABLES
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memories_and_tables_count_together_against_the_cap() {
+        let mut limiter = MemoryLimiter::new(100 << 20);
+        assert!(limiter.memory_growing(0, 60 << 20, None).unwrap());
+        assert!(!limiter.hit);
+        // A second memory may not take what the first one holds.
+        assert!(limiter.memory_growing(0, 60 << 20, None).is_err());
+        assert!(limiter.hit);
+        let mut limiter = MemoryLimiter::new(100 << 20);
+        assert!(limiter.memory_growing(0, 90 << 20, None).unwrap());
+        // 2 million entries are 16 MiB of references: past the 10 left.
+        assert!(limiter.table_growing(0, 2_000_000, None).is_err());
+        assert!(limiter.table_growing(10, 1_000, None).unwrap());
+        assert!(limiter.memory_growing(90 << 20, 91 << 20, None).unwrap());
+        assert_eq!(limiter.instances(), MAX_INSTANCES);
+    }
+
+    /// A module with two memories of one page and `grow(pages)`, which
+    /// grows the first, then the second, by `pages`.
+    fn two_memories() -> Vec<u8> {
+        use wasm_encoder::{
+            CodeSection, ExportKind, ExportSection, Function, FunctionSection, Instruction,
+            MemorySection, MemoryType, Module, TypeSection, ValType,
+        };
+        let mut module = Module::new();
+        let mut types = TypeSection::new();
+        types.ty().function([ValType::I32], []);
+        module.section(&types);
+        let mut functions = FunctionSection::new();
+        functions.function(0);
+        module.section(&functions);
+        let mut memories = MemorySection::new();
+        for _ in 0..2 {
+            memories.memory(MemoryType {
+                minimum: 1,
+                maximum: None,
+                memory64: false,
+                shared: false,
+                page_size_log2: None,
+            });
+        }
+        module.section(&memories);
+        let mut exports = ExportSection::new();
+        exports.export("grow", ExportKind::Func, 0);
+        module.section(&exports);
+        let mut grow = Function::new([]);
+        for memory in 0..2 {
+            grow.instruction(&Instruction::LocalGet(0));
+            grow.instruction(&Instruction::MemoryGrow(memory));
+            grow.instruction(&Instruction::Drop);
+        }
+        grow.instruction(&Instruction::End);
+        let mut code = CodeSection::new();
+        code.function(&grow);
+        module.section(&code);
+        module.finish()
+    }
+
+    #[test]
+    fn a_second_memory_cannot_double_the_cap() {
+        let engine = wasmtime::Engine::default();
+        let module = wasmtime::Module::new(&engine, two_memories()).unwrap();
+        let mut store = wasmtime::Store::new(&engine, MemoryLimiter::new(64 << 20));
+        store.limiter(|l| l);
+        let instance = wasmtime::Instance::new(&mut store, &module, &[]).unwrap();
+        let grow = instance
+            .get_typed_func::<i32, ()>(&mut store, "grow")
+            .unwrap();
+        // 40 MiB each: the first fits, the second does not.
+        let pages = (40 << 20) / 65_536;
+        assert!(grow.call(&mut store, pages).is_err());
+        assert!(store.data().hit);
     }
 }
