@@ -7,7 +7,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use roster_sandbox::contract::{Method, Request};
-use roster_sandbox::http::{Gateway, SessionHttp};
+use roster_sandbox::http::{BodyBudget, Gateway, SessionHttp};
 use roster_sandbox::policy::{AllowedPrefix, SessionPolicy};
 use roster_sandbox::{
     BudgetLimits, HttpLimits, NetworkPolicy, Runtime, RuntimeOptions, SessionOptions,
@@ -147,7 +147,8 @@ fn bench(c: &mut Criterion) {
                         body: None,
                         auth: None,
                     };
-                    let response = gateway.send(&policy, request).await.unwrap();
+                    let bodies = BodyBudget::new(64 << 20);
+                    let (response, _) = gateway.send(&policy, request, &bodies).await.unwrap();
                     assert_eq!(response.status, 200);
                 }
                 start.elapsed()

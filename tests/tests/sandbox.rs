@@ -845,7 +845,8 @@ async fn bad_config_names_the_field() {
 
 #[tokio::test]
 async fn compiled_components_are_cached_across_runtimes() {
-    let dir = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let dir = CacheDir(root.path().join("cache"));
     let with_cache = || RuntimeOptions {
         cache_dir: Some(dir.path().to_owned()),
         ..options(true)
@@ -1006,8 +1007,7 @@ async fn a_secret_too_short_to_redact_is_refused() {
     let err = runtime
         .open(&connector, &c, SessionOptions::default())
         .await
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert!(
         matches!(err, OpenError::Config(_)) && err.to_string().contains("api_key"),
         "{err}"
@@ -1076,4 +1076,93 @@ async fn a_batch_of_large_answers_shares_one_byte_budget() {
             .sum();
         assert!(delivered <= 32 << 20, "{delivered} bytes delivered");
     }
+}
+
+/// A cache directory inside a temporary one, which also holds its key.
+struct CacheDir(std::path::PathBuf);
+
+impl CacheDir {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    /// The entry of the component whose SHA-256 is `sha256`.
+    fn entry(&self, sha256: &str) -> std::path::PathBuf {
+        std::fs::read_dir(&self.0)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(sha256))
+            .expect("an entry")
+    }
+}
+
+#[tokio::test]
+async fn a_cache_entry_of_another_component_or_a_link_is_never_run() {
+    let root = tempfile::tempdir().unwrap();
+    let cache = CacheDir(root.path().join("cache"));
+    let with_cache = || RuntimeOptions {
+        cache_dir: Some(cache.path().to_owned()),
+        ..options(true)
+    };
+    let (admin, jira) = (
+        roster_app::builtin::get("atlassian-admin").unwrap(),
+        roster_app::builtin::get("jira").unwrap(),
+    );
+    let first = Runtime::new(with_cache()).unwrap();
+    let admin_sha = first.load_bytes(admin).await.unwrap().sha256().to_owned();
+    let jira_sha = first.load_bytes(jira).await.unwrap().sha256().to_owned();
+    drop(first);
+    let (admin_entry, jira_entry) = (cache.entry(&admin_sha), cache.entry(&jira_sha));
+
+    // Jira's compiled code in the admin connector's place.
+    std::fs::copy(&jira_entry, &admin_entry).unwrap();
+    let second = Runtime::new(with_cache()).unwrap();
+    let loaded = second.load_bytes(admin).await.unwrap();
+    assert_eq!(loaded.manifest().raw().id, "atlassian-admin");
+    assert_ne!(
+        std::fs::read(&admin_entry).unwrap(),
+        std::fs::read(&jira_entry).unwrap(),
+        "compiled afresh"
+    );
+
+    // A link to Jira's entry in its place.
+    std::fs::remove_file(&admin_entry).unwrap();
+    std::os::unix::fs::symlink(&jira_entry, &admin_entry).unwrap();
+    let third = Runtime::new(with_cache()).unwrap();
+    let loaded = third.load_bytes(admin).await.unwrap();
+    assert_eq!(loaded.manifest().raw().id, "atlassian-admin");
+    assert!(
+        !std::fs::symlink_metadata(&admin_entry)
+            .unwrap()
+            .is_symlink()
+    );
+}
+
+#[tokio::test]
+async fn a_pinned_component_that_changed_is_neither_compiled_nor_run() {
+    let root = tempfile::tempdir().unwrap();
+    let cache = CacheDir(root.path().join("cache"));
+    let runtime = Runtime::new(RuntimeOptions {
+        cache_dir: Some(cache.path().to_owned()),
+        ..options(true)
+    })
+    .unwrap();
+    let err = runtime
+        .load_bytes_pinned(HOSTILE, Some(&"0".repeat(64)))
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, LoadError::Pin { .. }), "{err}");
+    assert_eq!(
+        std::fs::read_dir(cache.path()).unwrap().count(),
+        0,
+        "nothing compiled"
+    );
+    let pinned = err.to_string();
+    let sha = pinned
+        .split_whitespace()
+        .nth(4)
+        .expect("the message names the component's SHA-256")
+        .trim_end_matches(',');
+    let loaded = runtime.load_bytes_pinned(HOSTILE, Some(sha)).await.unwrap();
+    assert_eq!(loaded.sha256(), sha);
 }

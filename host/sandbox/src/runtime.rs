@@ -54,6 +54,17 @@ pub enum LoadError {
         /// Why.
         source: std::io::Error,
     },
+    /// The bytes are not the pinned component.
+    #[error(
+        "the component's SHA-256 is {found}, not the pinned {pinned}; refusing to compile or \
+         run a component that changed"
+    )]
+    Pin {
+        /// The pinned SHA-256.
+        pinned: String,
+        /// The component's.
+        found: String,
+    },
     /// The bytes are not a valid component.
     #[error("not a valid WebAssembly component: {0}")]
     Invalid(String),
@@ -149,7 +160,7 @@ impl Runtime {
                     }
                 }
             })?;
-        let cache = options.cache_dir.map(ComponentCache::new).transpose()?;
+        let cache = options.cache_dir.and_then(ComponentCache::open);
         Ok(Runtime {
             engine,
             linker,
@@ -162,18 +173,45 @@ impl Runtime {
 
     /// Loads a component from a file.
     pub async fn load_file(&self, path: &Path) -> Result<Component, LoadError> {
+        self.load_file_pinned(path, None).await
+    }
+
+    /// Loads a component from a file, refusing it unless its SHA-256 is
+    /// `pin` (when given), before anything of it is compiled or run.
+    pub async fn load_file_pinned(
+        &self,
+        path: &Path,
+        pin: Option<&str>,
+    ) -> Result<Component, LoadError> {
         let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
             path: path.to_owned(),
             source,
         })?;
-        self.load_bytes(&bytes).await
+        self.load_bytes_pinned(&bytes, pin).await
     }
 
     /// Loads a component from bytes: compiles it (or takes the compiled
     /// artifact from the cache), checks its contract version, links it and
     /// reads its manifest.
     pub async fn load_bytes(&self, bytes: &[u8]) -> Result<Component, LoadError> {
+        self.load_bytes_pinned(bytes, None).await
+    }
+
+    /// [`load_bytes`](Runtime::load_bytes), refusing the bytes unless
+    /// their SHA-256 is `pin` (when given), before anything of them is
+    /// compiled or run.
+    pub async fn load_bytes_pinned(
+        &self,
+        bytes: &[u8],
+        pin: Option<&str>,
+    ) -> Result<Component, LoadError> {
         let sha256 = sha256_hex(bytes);
+        if let Some(pin) = pin.filter(|p| !p.eq_ignore_ascii_case(&sha256)) {
+            return Err(LoadError::Pin {
+                pinned: pin.to_owned(),
+                found: sha256,
+            });
+        }
         let compiled = match &self.cache {
             Some(cache) => cache.compile(&self.engine, bytes, &sha256),
             None => compile_uncached(&self.engine, bytes),

@@ -207,11 +207,13 @@ impl Gateway {
             let answer = self
                 .send_with_retries(
                     session,
-                    method,
-                    &url,
-                    &headers,
-                    body.as_deref(),
-                    request.auth.as_deref(),
+                    Hop {
+                        method,
+                        url: &url,
+                        headers: &headers,
+                        body: body.as_deref(),
+                        auth: request.auth.as_deref(),
+                    },
                     bodies,
                 )
                 .await?;
@@ -308,13 +310,10 @@ impl Gateway {
     async fn send_with_retries(
         &self,
         session: &SessionHttp,
-        method: Method,
-        url: &Url,
-        headers: &HeaderMap,
-        body: Option<&[u8]>,
-        auth: Option<&str>,
+        hop: Hop<'_>,
         bodies: &Arc<BodyBudget>,
     ) -> Result<Answer, HttpError> {
+        let Hop { method, url, .. } = hop;
         let host = url.host_str().unwrap_or_default();
         let port = url.port_or_known_default().unwrap_or(443);
         let upstream = format!("{host}:{port}");
@@ -323,9 +322,7 @@ impl Gateway {
         let mut attempt = 0;
         loop {
             let permit = budget.acquire().await;
-            let outcome = self
-                .attempt(session, method, url, headers, body, auth, bodies)
-                .await;
+            let outcome = self.attempt(session, hop, bodies).await;
             drop(permit);
             let Some((fault, wait)) = self.retry_after(&outcome, read, attempt) else {
                 return outcome.map_err(|f| f.into_error(read));
@@ -408,13 +405,16 @@ impl Gateway {
     async fn attempt(
         &self,
         session: &SessionHttp,
-        method: Method,
-        url: &Url,
-        headers: &HeaderMap,
-        body: Option<&[u8]>,
-        auth: Option<&str>,
+        hop: Hop<'_>,
         bodies: &Arc<BodyBudget>,
     ) -> Result<Answer, Failure> {
+        let Hop {
+            method,
+            url,
+            headers,
+            body,
+            auth,
+        } = hop;
         let mut target = url.clone();
         let mut builder_headers = headers.clone();
         if let Some(credential) = auth.and_then(|id| session.policy.credential(id)) {
@@ -470,6 +470,16 @@ impl Gateway {
             held,
         })
     }
+}
+
+/// One hop of a request, as it goes on the wire (before the credential).
+#[derive(Clone, Copy)]
+struct Hop<'a> {
+    method: Method,
+    url: &'a Url,
+    headers: &'a HeaderMap,
+    body: Option<&'a [u8]>,
+    auth: Option<&'a str>,
 }
 
 /// A failed attempt, and how far the request had got.

@@ -8,7 +8,8 @@ use roster_app::roster_toml::{ComponentRef, ConfiguredConnector, RosterToml, Ros
 use roster_app::store::Store;
 use roster_app::store::sqlite::SqliteStore;
 use roster_sandbox::{
-    Component, NetworkPolicy, OpenError, Runtime, RuntimeOptions, Session, SessionOptions,
+    Component, LoadError, NetworkPolicy, OpenError, Runtime, RuntimeOptions, Session,
+    SessionOptions,
 };
 use std::path::{Path, PathBuf};
 
@@ -100,33 +101,36 @@ impl App {
             .collect()
     }
 
-    /// Loads the component of a configured instance, checking its pin.
+    /// Loads the component of a configured instance, checking its pin
+    /// before anything of it is compiled or run.
     pub async fn component(&self, c: &ConfiguredConnector) -> Result<Component> {
+        let pin = c.sha256.as_deref();
+        let in_config = |e: LoadError| {
+            ConfigProblem(format!(
+                "{}: connector `{}`: {}: {e}",
+                self.settings.file.display(),
+                c.name,
+                if matches!(e, LoadError::Pin { .. }) {
+                    "sha256"
+                } else {
+                    "component"
+                }
+            ))
+        };
         let component = match &c.component {
             ComponentRef::Builtin(id) => {
                 let bytes = builtin::get(id).context("built-in connectors are compiled in")?;
-                self.runtime.load_bytes(bytes).await?
+                match self.runtime.load_bytes_pinned(bytes, pin).await {
+                    Err(e @ LoadError::Pin { .. }) => return Err(in_config(e).into()),
+                    other => other?,
+                }
             }
-            ComponentRef::File(path) => self.runtime.load_file(path).await.map_err(|e| {
-                ConfigProblem(format!(
-                    "{}: connector `{}`: component: {e}",
-                    self.settings.file.display(),
-                    c.name
-                ))
-            })?,
+            ComponentRef::File(path) => self
+                .runtime
+                .load_file_pinned(path, pin)
+                .await
+                .map_err(in_config)?,
         };
-        if let Some(pin) = &c.sha256
-            && pin != component.sha256()
-        {
-            return Err(ConfigProblem(format!(
-                "{}: connector `{}`: sha256: the component's SHA-256 is {}, not the pinned {pin}; \
-                 refusing to run a component that changed",
-                self.settings.file.display(),
-                c.name,
-                component.sha256()
-            ))
-            .into());
-        }
         Ok(component)
     }
 
