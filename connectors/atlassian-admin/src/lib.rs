@@ -222,7 +222,7 @@ impl Connector for Organization {
     fn check(&self) -> Result<CheckReport> {
         let name = self.org.org_name().map_err(|e| match e {
             Error::NotFound(_) => self.unknown_org(),
-            other => self.org.org_errors(other),
+            other => self.org.read_errors("the organization lookup")(other),
         })?;
         let mut report = CheckReport::all_of(&Self::manifest());
         report.principal = Some(format!("organization {name} ({})", self.org.org_id()));

@@ -88,22 +88,22 @@ impl Org {
         self.org_url("v2", &path)
     }
 
-    /// Turns the errors of organization-level reads into what the operator
-    /// must fix: the key (401) or the organization id (404).
-    pub fn org_errors(&self, e: Error) -> Error {
-        match e {
+    /// Turns the errors of a read of `what` into what the operator must
+    /// fix: a rejected key (401) names `api_key`; a 404 names the endpoint
+    /// and what it means. Only the organization lookup (see the
+    /// connector's check) may say that the organization id is wrong.
+    pub fn read_errors(&self, what: &'static str) -> impl Fn(Error) -> Error + '_ {
+        move |e| match e {
             Error::Unauthorized(m) => Error::Unauthorized(format!(
                 "the Admin API rejected `api_key` ({m}): create an organization API key at \
                  admin.atlassian.com > Settings > API keys, without scopes"
             )),
-            Error::NotFound(m) => Error::config(
-                "org_id",
-                format_args!(
-                    "organization `{}` is not one this API key administers ({m}); copy the \
-                     id from admin.atlassian.com > Settings > API keys",
-                    self.org_id
-                ),
-            ),
+            Error::NotFound(m) => Error::NotFound(format!(
+                "{what} of organization `{}` answered 404 ({m}): the Admin API no longer \
+                 serves what it names there; `roster check` says whether the organization id \
+                 is still right",
+                self.org_id
+            )),
             other => other,
         }
     }
@@ -146,7 +146,7 @@ impl Org {
         let page: LinksPage<User> = self
             .search(&body)?
             .fetch_json()
-            .map_err(|e| self.org_errors(e))?;
+            .map_err(self.read_errors("the user listing"))?;
         let next = page.next_cursor()?;
         Ok((page.data, next))
     }
@@ -173,7 +173,7 @@ impl Org {
         let page: LinksPage<User> = self
             .list(&[("emails", email), ("limit", "1")])?
             .fetch_json()
-            .map_err(|e| self.org_errors(e))?;
+            .map_err(self.read_errors("the user search by email"))?;
         Ok(page.data.into_iter().next())
     }
 
@@ -183,7 +183,7 @@ impl Org {
         let page: LinksPage<User> = self
             .search(&json!({ "claimStatus": "managed", "limit": 1 }))?
             .fetch_json()
-            .map_err(|e| self.org_errors(e))?;
+            .map_err(self.read_errors("the managed-account search"))?;
         Ok(page.data.into_iter().next().map(|u| u.account_id))
     }
 
@@ -196,7 +196,7 @@ impl Org {
             .fetch_json()
             .map_err(|e| match e {
                 Error::NotFound(_) => not_in_directory(account_id),
-                other => self.org_errors(other),
+                other => self.read_errors("the user lookup")(other),
             })
     }
 
@@ -240,8 +240,8 @@ impl Org {
     /// of the user search filtered by both.
     pub fn role_holders(&self, resource: &str, role: &str) -> Result<Vec<String>> {
         let body = json!({ "limit": USERS_PAGE, "resourceIds": [resource], "roleIds": [role] });
-        let holders =
-            every_item::<LinksPage<User>>(self.search(&body)?).map_err(|e| self.org_errors(e))?;
+        let holders = every_item::<LinksPage<User>>(self.search(&body)?)
+            .map_err(self.read_errors("the role holders search"))?;
         Ok(holders.into_iter().map(|u| u.account_id).collect())
     }
 
@@ -266,7 +266,8 @@ impl Org {
             .rest
             .post(self.org_url("v2", &["workspaces"])?)
             .json(&json!({ "limit": WORKSPACES_PAGE }));
-        every_item::<CursorOnlyPage<Workspace>>(first).map_err(|e| self.org_errors(e))
+        every_item::<CursorOnlyPage<Workspace>>(first)
+            .map_err(self.read_errors("the workspace listing"))
     }
 
     /// The directory id writes go to: the organization's directory when it
@@ -283,7 +284,7 @@ impl Org {
                 .rest
                 .get(self.org_url("v2", &["directories"])?)
                 .fetch_json()
-                .map_err(|e| self.org_errors(e))?;
+                .map_err(self.read_errors("the directory listing"))?;
             Ok(match page.data.as_slice() {
                 [one] => one.directory_id.clone(),
                 _ => "-".to_owned(),
@@ -298,7 +299,7 @@ impl Org {
                 .rest
                 .get(self.directory_url(&["groups"])?)
                 .query([("limit", GROUPS_PAGE.to_string())]);
-            every_item::<LinksPage<GroupRef>>(first).map_err(|e| self.org_errors(e))
+            every_item::<LinksPage<GroupRef>>(first).map_err(self.read_errors("the group listing"))
         })
     }
 }
@@ -362,19 +363,22 @@ mod tests {
     }
 
     #[test]
-    fn organization_errors_say_what_to_fix() {
-        let key = org().org_errors(Error::Unauthorized("401".into()));
+    fn read_errors_say_what_to_fix() {
+        let org = org();
+        let errors = org.read_errors("the group listing");
+        let key = errors(Error::Unauthorized("401".into()));
         assert!(
             matches!(&key, Error::Unauthorized(m) if m.contains("`api_key`")),
             "{key}"
         );
-        let id = org().org_errors(Error::NotFound("ADMIN-404-1".into()));
+        let gone = errors(Error::NotFound("ADMIN-404-1".into()));
         assert!(
-            matches!(&id, Error::InvalidConfig(m) if m.contains("`org_id`") && m.contains("k7-org")),
-            "{id}"
+            matches!(&gone, Error::NotFound(m) if m.contains("the group listing")
+                && m.contains("k7-org") && !m.contains("administers")),
+            "{gone}"
         );
         let other = Error::RateLimited(Some(1));
-        assert_eq!(org().org_errors(other.clone()), other);
+        assert_eq!(errors(other.clone()), other);
         assert!(not_in_directory("a1").to_string().contains("`a1`"));
     }
 
