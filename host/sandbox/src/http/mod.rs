@@ -324,6 +324,12 @@ impl Gateway {
             let permit = budget.acquire().await;
             let outcome = self.attempt(session, hop, bodies).await;
             drop(permit);
+            if let Ok(answer) = &outcome
+                && let Some(wait) = retry::quota_spent(&answer.headers, SystemTime::now())
+            {
+                // Spent: hold the upstream back before it answers 429.
+                budget.pause(wait.min(self.limits.max_retry_wait));
+            }
             let Some((fault, wait)) = self.retry_after(&outcome, read, attempt) else {
                 return outcome.map_err(|f| f.into_error(read));
             };

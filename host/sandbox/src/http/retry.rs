@@ -2,9 +2,15 @@
 //! rate-limit signal parsed in one place, else jittered backoff.
 //!
 //! Order: `Retry-After` (seconds or an HTTP date: Jira, Confluence),
-//! then `X-RateLimit-Reset` (an ISO time such as the Admin API's, or epoch
-//! seconds or milliseconds), else exponential backoff with jitter (Trello
-//! sends neither).
+//! then the IETF draft's `RateLimit` header (Atlassian sends it as
+//! `Beta-RateLimit: "tenant-app-quota";r=0;t=30`: `t` seconds until the
+//! quota has room), then `X-RateLimit-Reset` (an ISO time such as the Admin
+//! API's, or epoch seconds or milliseconds), else exponential backoff with
+//! jitter (Trello sends none of them).
+//!
+//! Before a 429: an answer saying that the quota is spent (`r=0` with its
+//! `t`, or `X-RateLimit-Remaining: 0` with its reset) pauses the upstream
+//! until the quota has room, so the next request does not meet a 429.
 
 use reqwest::header::HeaderMap;
 use std::time::{Duration, SystemTime};
@@ -34,9 +40,65 @@ pub fn signalled_delay(
     if !rate_limited {
         return None;
     }
+    if let Some(quota) = quota(headers) {
+        return Some(quota.reset);
+    }
     let reset = header("x-ratelimit-reset")?;
     let at = parse_reset(reset, now)?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// How long to hold back an upstream whose answer (of any status) says its
+/// quota is spent: until `t` of a `RateLimit` header with `r=0`, or until
+/// `X-RateLimit-Reset` when `X-RateLimit-Remaining` is 0; none while
+/// requests remain or the answer does not say.
+pub fn quota_spent(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    if let Some(quota) = quota(headers) {
+        return (quota.remaining == 0).then_some(quota.reset);
+    }
+    let header = |name: &str| headers.get(name)?.to_str().ok().map(str::trim);
+    let remaining: u64 = header("x-ratelimit-remaining")?.parse().ok()?;
+    if remaining > 0 {
+        return None;
+    }
+    let at = parse_reset(header("x-ratelimit-reset")?, now)?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// What a `RateLimit` header says (the IETF draft's layout, also under
+/// Atlassian's `Beta-RateLimit` name): requests remaining (`r`) and
+/// seconds until the quota has room again (`t`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Quota {
+    remaining: u64,
+    reset: Duration,
+}
+
+/// The tightest quota the `RateLimit` (or `Beta-RateLimit`) headers name:
+/// each list item is `"policy";r=N;t=S`. An item without `r` and `t`
+/// (the policy header's `q` and `w` say nothing of now) is skipped.
+fn quota(headers: &HeaderMap) -> Option<Quota> {
+    ["ratelimit", "beta-ratelimit"]
+        .iter()
+        .flat_map(|name| headers.get_all(*name))
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|item| {
+            let mut remaining = None;
+            let mut reset = None;
+            for param in item.split(';').skip(1) {
+                match param.trim().split_once('=') {
+                    Some(("r", v)) => remaining = v.trim().parse::<u64>().ok(),
+                    Some(("t", v)) => reset = v.trim().parse::<u64>().ok(),
+                    _ => {}
+                }
+            }
+            Some(Quota {
+                remaining: remaining?,
+                reset: Duration::from_secs(reset?),
+            })
+        })
+        .min_by_key(|q| (q.remaining, std::cmp::Reverse(q.reset)))
 }
 
 /// An `X-RateLimit-Reset` value as a point in time.
@@ -125,6 +187,71 @@ mod tests {
             signalled_delay(&asked, false, now),
             Some(Duration::from_secs(3))
         );
+    }
+
+    #[test]
+    fn ratelimit_headers_of_2026_are_read() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_785_412_800);
+        const POLICY: (&str, &str) = (
+            "beta-ratelimit-policy",
+            "\"tenant-app-quota\";q=100100;w=3600",
+        );
+        type Case<'a> = (&'a [(&'a str, &'a str)], Option<u64>, Option<u64>);
+        // (headers, wait after a 429, pause before one)
+        let cases: &[Case] = &[
+            (
+                &[POLICY, ("beta-ratelimit", "\"tenant-app-quota\";r=0;t=42")],
+                Some(42),
+                Some(42),
+            ),
+            (
+                &[POLICY, ("beta-ratelimit", "\"tenant-app-quota\";r=17;t=42")],
+                Some(42),
+                None,
+            ),
+            // The policy header is missing when `r=0`, as developers report.
+            (
+                &[("beta-ratelimit", "\"tenant-app-quota\";r=0;t=5")],
+                Some(5),
+                Some(5),
+            ),
+            (
+                &[("ratelimit", "\"burst\";r=3;t=1, \"hour\";r=0;t=900")],
+                Some(900),
+                Some(900),
+            ),
+            (&[POLICY], None, None),
+            (&[("beta-ratelimit", "garbage")], None, None),
+            // Retry-After wins on a 429.
+            (
+                &[("retry-after", "2"), ("beta-ratelimit", "\"q\";r=0;t=60")],
+                Some(2),
+                Some(60),
+            ),
+            // The Admin API's remaining count and ISO reset.
+            (
+                &[
+                    ("x-ratelimit-remaining", "0"),
+                    ("x-ratelimit-reset", "2026-07-30T12:00:30Z"),
+                ],
+                Some(30),
+                Some(30),
+            ),
+            (
+                &[
+                    ("x-ratelimit-remaining", "12"),
+                    ("x-ratelimit-reset", "2026-07-30T12:00:30Z"),
+                ],
+                Some(30),
+                None,
+            ),
+        ];
+        for (h, wait, pause) in cases {
+            let h = headers(h);
+            let got = signalled_delay(&h, true, now).map(|d| d.as_secs());
+            assert_eq!(got, *wait, "{h:?}");
+            assert_eq!(quota_spent(&h, now).map(|d| d.as_secs()), *pause, "{h:?}");
+        }
     }
 
     #[test]
