@@ -48,13 +48,15 @@ impl SqliteStore {
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         let sqlite = |source| sqlite_at(path, source);
         let conn = Connection::open(path).map_err(sqlite)?;
+        // First, so that every statement below waits for another process
+        // opening or migrating the store instead of failing.
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(sqlite)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(sqlite)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(sqlite)?;
         conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(sqlite)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(sqlite)?;
         let mut store = SqliteStore {
             conn,

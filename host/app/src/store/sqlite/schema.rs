@@ -202,23 +202,33 @@ pub(super) enum MigrateError {
 }
 
 /// Brings the schema to [`SCHEMA_VERSION`], one version at a time, each in
-/// its own transaction.
+/// its own transaction. Each step reads the version inside its (immediate,
+/// so exclusive) transaction: a process that opens the store while another
+/// migrates it waits, then finds the step done instead of running it again.
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
-    let version: i64 = conn
+    let current: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .map_err(MigrateError::Sqlite)?;
-    if version > SCHEMA_VERSION {
-        return Err(MigrateError::Newer(version));
+    if current == SCHEMA_VERSION {
+        return Ok(());
     }
     let steps: [&str; 3] = [V1, V2, V3];
-    for (i, step) in steps.iter().enumerate().skip(version as usize) {
+    loop {
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(MigrateError::Sqlite)?;
+        let version: i64 = tx
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(MigrateError::Sqlite)?;
+        if version > SCHEMA_VERSION {
+            return Err(MigrateError::Newer(version));
+        }
+        let Some(step) = steps.get(version as usize) else {
+            return Ok(());
+        };
         tx.execute_batch(step).map_err(MigrateError::Sqlite)?;
-        tx.pragma_update(None, "user_version", i as i64 + 1)
+        tx.pragma_update(None, "user_version", version + 1)
             .map_err(MigrateError::Sqlite)?;
         tx.commit().map_err(MigrateError::Sqlite)?;
     }
-    Ok(())
 }

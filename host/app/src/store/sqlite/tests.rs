@@ -782,3 +782,27 @@ fn instances_are_counted_apart_and_unnamed_ones_join_their_products_one_instance
             .any(|(name, billable)| name.contains("acme-sandbox") && !billable)
     );
 }
+
+#[test]
+fn processes_opening_a_new_store_at_once_all_get_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("roster.db");
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+    let openers: Vec<_> = (0..8)
+        .map(|_| {
+            let (path, barrier) = (path.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                SqliteStore::open(&path).map(|_| ())
+            })
+        })
+        .collect();
+    for opener in openers {
+        opener.join().unwrap().expect("the store opens");
+    }
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+}
