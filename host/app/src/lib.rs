@@ -3,9 +3,10 @@
 //!
 //! Modules, each owning one thing: [`roster_toml`] (the operator's config
 //! file), [`builtin`] (the connectors compiled in), [`sync`] (the page
-//! loop that fills the store), [`store`] (what connectors reported, behind
-//! one interface, with its SQLite implementation) and [`reports`] (what an
-//! operator reads from it). The sandbox itself is `roster-sandbox`; nothing
+//! loop that fills the store), [`sync_lock`] (one sync per connector at a
+//! time), [`store`] (what connectors reported, behind one interface, with
+//! its SQLite implementation) and [`reports`] (what an operator reads from
+//! it). The sandbox itself is `roster-sandbox`; nothing
 //! here reaches into it beyond its public API.
 #![deny(missing_docs)]
 
@@ -14,3 +15,4 @@ pub mod reports;
 pub mod roster_toml;
 pub mod store;
 pub mod sync;
+pub mod sync_lock;

@@ -567,3 +567,33 @@ async fn trello_key_and_token_stay_out_of_logs_errors_and_the_store() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_sync_of_a_connector_is_refused_or_waits_for_the_first() {
+    let sim = simulator(100).await;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &jira_config(&sim, dir.path(), ""));
+    // Another process syncing Jira into this store holds its lock.
+    let store = dir.path().join("roster.db");
+    let held = roster_app::sync_lock::SyncLock::acquire(&store, "jira", false).unwrap();
+    let out = roster(dir.path(), &["sync", "jira"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("connector `jira` is already syncing"),
+        "{}",
+        text(&out)
+    );
+    assert!(sim.requests().is_empty(), "the refused sync sent nothing");
+
+    let waiting = command(dir.path(), &["sync", "--wait", "jira"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(sim.requests().is_empty(), "the waiting sync waits");
+    drop(held);
+    let out = waiting.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!sim.requests().is_empty());
+}

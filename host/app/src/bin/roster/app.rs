@@ -7,6 +7,7 @@ use roster_app::reports::Prices;
 use roster_app::roster_toml::{ComponentRef, ConfiguredConnector, RosterToml, RosterTomlError};
 use roster_app::store::Store;
 use roster_app::store::sqlite::SqliteStore;
+use roster_app::sync_lock::SyncLock;
 use roster_sandbox::{
     Component, LoadError, NetworkPolicy, OpenError, Runtime, RuntimeOptions, Session,
     SessionOptions,
@@ -158,8 +159,21 @@ impl App {
             })
     }
 
+    /// Locks the sync of connector instance `name` into the store (see
+    /// [`SyncLock`]); with `wait`, once another sync of it has finished.
+    pub fn sync_lock(&self, name: &str, wait: bool) -> Result<SyncLock> {
+        self.store_dir()?;
+        Ok(SyncLock::acquire(&self.settings.store, name, wait)?)
+    }
+
     /// Opens the store.
     pub fn store(&self) -> Result<Box<dyn Store>> {
+        self.store_dir()?;
+        Ok(Box::new(SqliteStore::open(&self.settings.store)?))
+    }
+
+    /// Creates the directory the store lives in.
+    fn store_dir(&self) -> Result<()> {
         if let Some(dir) = self
             .settings
             .store
@@ -168,7 +182,7 @@ impl App {
         {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
-        Ok(Box::new(SqliteStore::open(&self.settings.store)?))
+        Ok(())
     }
 
     /// Seat prices per product, from every instance's `seat_price`.

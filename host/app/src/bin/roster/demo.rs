@@ -60,7 +60,7 @@ pub async fn run(people: usize, multi_site: bool) -> Result<()> {
         println!("(the simulator has no config for the built-in connector `{id}`: skipped)");
     }
     println!("Config and store: {}\n", dir.display());
-    crate::run::sync(&config, &[], false).await?;
+    crate::run::sync(&config, &[], false, false).await?;
     let app = App::load(&config, true)?;
     let mut store = app.store()?;
     println!("\nLicences per product (utilisation = active in 30 days / seats bought):\n");

@@ -59,6 +59,10 @@ enum Command {
         /// Continue each connector's last unfinished run from its checkpoints.
         #[arg(long)]
         resume: bool,
+        /// Wait for a sync of the same connector that is still running,
+        /// instead of refusing to start.
+        #[arg(long)]
+        wait: bool,
     },
     /// List accounts of the current snapshot.
     Accounts {
@@ -153,7 +157,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             catalog::init(&config, &component, name.as_deref()).await
         }
         Command::Check { names } => run::check(&config, &names).await,
-        Command::Sync { names, resume } => run::sync(&config, &names, resume).await,
+        Command::Sync {
+            names,
+            resume,
+            wait,
+        } => run::sync(&config, &names, resume, wait).await,
         Command::Accounts {
             connector,
             product,

@@ -90,9 +90,14 @@ pub async fn check(config: &Path, names: &[String]) -> Result<()> {
 
 /// `roster sync`: every selected instance concurrently, each into its own
 /// run; a failure leaves that connector's previous snapshot in place.
-pub async fn sync(config: &Path, names: &[String], resume: bool) -> Result<()> {
+pub async fn sync(config: &Path, names: &[String], resume: bool, wait: bool) -> Result<()> {
     let app = App::load(config, true)?;
     let selected = app.selected(names)?;
+    // One sync per connector at a time; held until this one ends.
+    let _locks = selected
+        .iter()
+        .map(|c| app.sync_lock(&c.name, wait))
+        .collect::<Result<Vec<_>>>()?;
     // Validate every config before starting anything. Each connector gets
     // a session per stream it reads at once (by default all of them).
     let mut sessions = Vec::new();
