@@ -371,6 +371,15 @@ async fn the_check_names_what_the_config_gets_wrong() {
         let err = session.check().await.unwrap_err();
         assert!(err.to_string().contains(named), "{field}: {err}");
     }
+    // A sync that skipped the check names the field too.
+    let mut c = config(&sim, true);
+    c["enterprise_id"] = json!("0123456789abcdef01234567");
+    let mut session = harness::open(&runtime, &connector, &c).await;
+    let err = session.accounts(None).await.unwrap_err();
+    assert!(
+        matches!(&err, CallError::Connector(ConnectorError::InvalidConfig(m)) if m.contains("enterprise_id")),
+        "{err}"
+    );
 }
 
 /// Someone Trello lists as an active, licensed, confirmed workspace member

@@ -237,6 +237,22 @@ pub fn moved_to_atlassian(error: &Error) -> bool {
     message.contains("atlassian administration") || message.contains("adminhub")
 }
 
+/// What a refused read of Enterprise `id` (`what`) means: an Enterprise
+/// the token does not reach is a config error naming `enterprise_id`, a
+/// 403 the missing Enterprise administration.
+fn enterprise_errors<'a>(id: &'a str, what: &'static str) -> impl FnOnce(Error) -> Error + 'a {
+    move |e| match e {
+        Error::NotFound(_) => Error::config(
+            "enterprise_id",
+            format_args!(
+                "Trello has no Enterprise `{id}` this token reaches: the id is `idEnterprise` of \
+                 the workspace; leave the field out for a workspace outside an Enterprise"
+            ),
+        ),
+        other => needs(ENTERPRISE_ADMIN, what)(other),
+    }
+}
+
 /// One workspace's API (and its Enterprise's), with what a session reads
 /// once.
 pub struct Client {
@@ -311,17 +327,7 @@ impl Client {
         self.enterprise_object.get_or_read(|| {
             self.at(Method::Get, &["enterprises", id])?
                 .fetch_json()
-                .map_err(|e| match e {
-                    Error::NotFound(_) => Error::config(
-                        "enterprise_id",
-                        format_args!(
-                            "Trello has no Enterprise `{id}` this token reaches: the id is \
-                             `idEnterprise` of the workspace; leave the field out for a \
-                             workspace outside an Enterprise"
-                        ),
-                    ),
-                    other => needs(ENTERPRISE_ADMIN, "reading the Enterprise")(other),
-                })
+                .map_err(enterprise_errors(id, "reading the Enterprise"))
         })
     }
 
@@ -354,7 +360,7 @@ impl Client {
         if let Some(cursor) = cursor {
             request = request.query([("cursor", cursor)]);
         }
-        self.enterprise_users(request)
+        self.enterprise_users(id, request)
     }
 
     /// The Enterprise user with member id `member`, found by their
@@ -375,7 +381,7 @@ impl Client {
             if let Some(cursor) = &cursor {
                 request = request.query([("cursor", cursor.as_str())]);
             }
-            let page = self.enterprise_users(request)?;
+            let page = self.enterprise_users(id, request)?;
             if let Some(user) = page.users.into_iter().find(|u| u.member.id == member) {
                 return Ok(Some(user));
             }
@@ -386,10 +392,10 @@ impl Client {
         }
     }
 
-    fn enterprise_users(&self, request: Request) -> Result<EnterprisePage> {
+    fn enterprise_users(&self, id: &str, request: Request) -> Result<EnterprisePage> {
         let page: EnterprisePage = request
             .fetch_json()
-            .map_err(needs(ENTERPRISE_ADMIN, "listing the Enterprise's users"))?;
+            .map_err(enterprise_errors(id, "listing the Enterprise's users"))?;
         if page.users.len() > ENTERPRISE_PAGE {
             return Err(Error::invalid_response(format_args!(
                 "the Enterprise query answered {} users, more than its page of \
