@@ -12,6 +12,28 @@ pub use wit::{
 /// A data stream a connector lists.
 pub use wit::DataStream as Stream;
 
+impl Stream {
+    /// Every stream, for a connector that reads them all.
+    pub const ALL: [Stream; 4] = [
+        Stream::Accounts,
+        Stream::Products,
+        Stream::Licenses,
+        Stream::Usage,
+    ];
+}
+
+impl ActionKind {
+    /// Every kind of action, for a connector that carries out them all.
+    pub const ALL: [ActionKind; 6] = [
+        ActionKind::Invite,
+        ActionKind::Grant,
+        ActionKind::Revoke,
+        ActionKind::Suspend,
+        ActionKind::Restore,
+        ActionKind::Remove,
+    ];
+}
+
 impl Instant {
     /// A day-precision instant from an upstream `YYYY-MM-DD` (a longer value
     /// is cut to its date part).

@@ -396,31 +396,22 @@ fn active_member(org: &Org) -> (String, String) {
         .expect("an active member")
 }
 
+/// How Trello sees the person with `account_id`.
+fn seen_by_id(org: &Org, account_id: &str) -> Option<Seen> {
+    let i = org.people.iter().position(|p| p.account_id == account_id);
+    seen(org, i.expect("a known account"))
+}
+
 fn licensed(org: &Org, account_id: &str) -> bool {
-    let i = org
-        .people
-        .iter()
-        .position(|p| p.account_id == account_id)
-        .expect("known");
-    seen(org, i).is_some_and(|s| s.licensed)
+    seen_by_id(org, account_id).is_some_and(|s| s.licensed)
 }
 
 fn deactivated(org: &Org, account_id: &str) -> bool {
-    let i = org
-        .people
-        .iter()
-        .position(|p| p.account_id == account_id)
-        .expect("known");
-    seen(org, i).is_some_and(|s| s.deactivated)
+    seen_by_id(org, account_id).is_some_and(|s| s.deactivated)
 }
 
 fn is_member(org: &Org, account_id: &str) -> bool {
-    let i = org
-        .people
-        .iter()
-        .position(|p| p.account_id == account_id)
-        .expect("known");
-    seen(org, i).is_some()
+    seen_by_id(org, account_id).is_some()
 }
 
 #[tokio::test(flavor = "multi_thread")]

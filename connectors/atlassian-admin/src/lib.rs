@@ -168,20 +168,8 @@ impl Connector for Organization {
             "{ATLASSIAN_API}{}",
             &WORKSPACES["{base_url}".len()..]
         ))
-        .streams([
-            Stream::Accounts,
-            Stream::Products,
-            Stream::Licenses,
-            Stream::Usage,
-        ])
-        .actions([
-            ActionKind::Invite,
-            ActionKind::Grant,
-            ActionKind::Revoke,
-            ActionKind::Suspend,
-            ActionKind::Restore,
-            ActionKind::Remove,
-        ])
+        .streams(Stream::ALL)
+        .actions(ActionKind::ALL)
         .products(PRODUCTS.map(|(key, _)| key))
     }
 

@@ -121,12 +121,7 @@ impl Connector for Bitbucket {
                     .to(API)
                     .to("{base_url}"),
             )
-            .streams([
-                Stream::Accounts,
-                Stream::Products,
-                Stream::Licenses,
-                Stream::Usage,
-            ])
+            .streams(Stream::ALL)
             .actions([ActionKind::Grant, ActionKind::Revoke])
             .products([BITBUCKET])
     }

@@ -92,20 +92,8 @@ impl Connector for Trello {
                     .to(API)
                     .to("{base_url}"),
             )
-            .streams([
-                Stream::Accounts,
-                Stream::Products,
-                Stream::Licenses,
-                Stream::Usage,
-            ])
-            .actions([
-                ActionKind::Invite,
-                ActionKind::Grant,
-                ActionKind::Revoke,
-                ActionKind::Suspend,
-                ActionKind::Restore,
-                ActionKind::Remove,
-            ])
+            .streams(Stream::ALL)
+            .actions(ActionKind::ALL)
             .products([TRELLO])
     }
 
