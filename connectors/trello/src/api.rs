@@ -15,6 +15,8 @@ use roster_atlassian::errors::needs;
 use roster_sdk::http::{Method, Request};
 use roster_sdk::{Error, Memo, Result, Url};
 use serde::Deserialize;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 /// The product key of Trello.
 pub const TRELLO: &str = "trello";
@@ -167,6 +169,30 @@ impl Membership {
     }
 }
 
+/// The workspace's memberships, in Trello's order, indexed by member id.
+#[derive(Debug)]
+pub struct Members {
+    /// Every membership.
+    pub list: Vec<Membership>,
+    by_member: HashMap<String, usize>,
+}
+
+impl Members {
+    fn new(list: Vec<Membership>) -> Self {
+        let by_member = list
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.id_member.clone(), i))
+            .collect();
+        Members { list, by_member }
+    }
+
+    /// The membership of member `id`.
+    pub fn of(&self, id: &str) -> Option<&Membership> {
+        self.by_member.get(id).map(|&i| &self.list[i])
+    }
+}
+
 /// One user of the Enterprise query.
 #[derive(Debug, Clone, Deserialize)]
 pub struct EnterpriseUser {
@@ -261,7 +287,7 @@ pub struct Client {
     pub workspace: String,
     /// The configured Enterprise.
     pub enterprise: Option<String>,
-    memberships: Memo<Vec<Membership>>,
+    memberships: Memo<Rc<Members>>,
     enterprise_object: Memo<Enterprise>,
 }
 
@@ -332,20 +358,23 @@ impl Client {
     }
 
     /// Every membership of the workspace with its member (one request:
-    /// Trello does not page it), read once per session unless `fresh`.
-    pub fn memberships(&self, fresh: bool) -> Result<Vec<Membership>> {
+    /// Trello does not page it), read once per session unless `fresh`;
+    /// shared, not copied, by the pages that use it.
+    pub fn memberships(&self, fresh: bool) -> Result<Rc<Members>> {
         let read = || {
-            self.at(
-                Method::Get,
-                &["organizations", &self.workspace, "memberships"],
-            )?
-            .query([
-                ("filter", "all"),
-                ("member", "true"),
-                ("member_fields", MEMBER_FIELDS),
-            ])
-            .fetch_json()
-            .map_err(needs(WORKSPACE_MEMBER, "listing the workspace's members"))
+            let list: Vec<Membership> = self
+                .at(
+                    Method::Get,
+                    &["organizations", &self.workspace, "memberships"],
+                )?
+                .query([
+                    ("filter", "all"),
+                    ("member", "true"),
+                    ("member_fields", MEMBER_FIELDS),
+                ])
+                .fetch_json()
+                .map_err(needs(WORKSPACE_MEMBER, "listing the workspace's members"))?;
+            Ok(Rc::new(Members::new(list)))
         };
         if fresh {
             self.memberships.refresh(read)

@@ -24,13 +24,12 @@ mod api;
 mod people;
 mod provision;
 
-use api::{API, Client, ENTERPRISE_ADMIN, KEY_AND_TOKEN, Membership, TRELLO};
+use api::{API, Client, ENTERPRISE_ADMIN, KEY_AND_TOKEN, TRELLO};
 use people::Person;
 use roster_sdk::prelude::*;
 use roster_sdk::{Secret, base_url};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use std::collections::HashMap;
 
 /// How to reach one Trello workspace (and its Enterprise).
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -165,6 +164,7 @@ impl Connector for Trello {
             (None, None) => {}
         }
         let workspace_admin = memberships
+            .list
             .iter()
             .any(|m| m.id_member == me.id && m.is_admin());
         if !workspace_admin {
@@ -241,22 +241,18 @@ impl Trello {
                      configured any more: sync again from the start",
                 ));
             }
-            let people = memberships.iter().map(Person::from_workspace);
+            let people = memberships.list.iter().map(Person::from_workspace);
             return Ok(Page::last(people.filter_map(|p| record(&p)).collect()));
         };
         let page = self.api.enterprise_page(enterprise, cursor.as_deref())?;
-        let by_member: HashMap<&str, &Membership> = memberships
-            .iter()
-            .map(|m| (m.id_member.as_str(), m))
-            .collect();
         let mut items: Vec<T> = page
             .users
             .iter()
-            .map(|u| Person::from_enterprise(u, by_member.get(u.member.id.as_str()).copied()))
+            .map(|u| Person::from_enterprise(u, memberships.of(&u.member.id)))
             .filter_map(|p| record(&p))
             .collect();
         if page.cursor.is_none() {
-            let outside = memberships.iter().filter(|m| {
+            let outside = memberships.list.iter().filter(|m| {
                 m.member.as_ref().and_then(|m| m.id_enterprise.as_deref())
                     != Some(enterprise.as_str())
             });

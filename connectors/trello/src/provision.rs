@@ -37,7 +37,12 @@ pub fn run(api: &Client, action: Action, ctx: &mut Provisioning) -> Result<Outco
 /// The workspace membership of `id` (an account id, member id or
 /// username), read afresh.
 fn member(api: &Client, id: &str) -> Result<Option<Membership>> {
-    Ok(api.memberships(true)?.into_iter().find(|m| m.is(id)))
+    Ok(api
+        .memberships(true)?
+        .list
+        .iter()
+        .find(|m| m.is(id))
+        .cloned())
 }
 
 /// Like [`member`], not found when `id` is no member.
@@ -69,7 +74,7 @@ fn invite(api: &Client, invitation: Invitation, ctx: &mut Provisioning) -> Resul
             .and_then(|m| m.email.as_deref())
             .is_some_and(|e| e.eq_ignore_ascii_case(email))
     };
-    if let Some(existing) = api.memberships(true)?.iter().find(|m| has_email(m)) {
+    if let Some(existing) = api.memberships(true)?.list.iter().find(|m| has_email(m)) {
         let summary = format!(
             "{email} is already a member of workspace `{}`",
             api.workspace
@@ -84,7 +89,9 @@ fn invite(api: &Client, invitation: Invitation, ctx: &mut Provisioning) -> Resul
         .at(Method::Put, &["organizations", &api.workspace, "members"])?
         .query([("email", email), ("fullName", &name), ("type", "normal")]);
     let answer = ctx
-        .write_verified(request, || Ok(api.memberships(true)?.iter().any(has_email)))
+        .write_verified(request, || {
+            Ok(api.memberships(true)?.list.iter().any(has_email))
+        })
         .map_err(needs(WORKSPACE_ADMIN, "inviting to the workspace"))?;
     let invited = match answer {
         Some(response) => Some(response.json::<crate::api::Member>()?),
