@@ -13,6 +13,7 @@
 use roster_atlassian::Rest;
 use roster_atlassian::errors::needs;
 use roster_sdk::http::{Method, Request};
+use roster_sdk::paging::{Paged, pages};
 use roster_sdk::{Error, Memo, Result, Url};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -252,6 +253,31 @@ pub struct EnterprisePage {
     pub cursor: Option<String>,
 }
 
+impl EnterprisePage {
+    /// The page, unless it holds more than the query's page of users.
+    fn checked(self) -> Result<Self> {
+        if self.users.len() > ENTERPRISE_PAGE {
+            return Err(Error::invalid_response(format_args!(
+                "the Enterprise query answered {} users, more than its page of \
+                 {ENTERPRISE_PAGE}",
+                self.users.len()
+            )));
+        }
+        Ok(self)
+    }
+}
+
+/// The Enterprise query pages by the `cursor` each page gives.
+impl Paged for EnterprisePage {
+    type Item = EnterpriseUser;
+
+    fn split(self, request: &Request) -> Result<(Vec<EnterpriseUser>, Option<Request>)> {
+        let page = self.checked()?;
+        let next = page.cursor.map(|c| request.clone().set_query("cursor", &c));
+        Ok((page.users, next))
+    }
+}
+
 /// Whether a refusal says that the Enterprise's users are managed in
 /// Atlassian administration (AdminHub), where Trello's licence and
 /// deactivation endpoints are unavailable.
@@ -402,36 +428,22 @@ impl Client {
         member: &str,
         username: &str,
     ) -> Result<Option<EnterpriseUser>> {
-        let mut cursor: Option<String> = None;
-        loop {
-            let mut request = self
-                .at(Method::Get, &["enterprises", id, "members", "query"])?
-                .query([("search", username)]);
-            if let Some(cursor) = &cursor {
-                request = request.query([("cursor", cursor.as_str())]);
-            }
-            let page = self.enterprise_users(id, request)?;
-            if let Some(user) = page.users.into_iter().find(|u| u.member.id == member) {
+        let first = self
+            .at(Method::Get, &["enterprises", id, "members", "query"])?
+            .query([("search", username)]);
+        for users in pages::<EnterprisePage>(first) {
+            let users = users.map_err(enterprise_errors(id, "searching the Enterprise's users"))?;
+            if let Some(user) = users.into_iter().find(|u| u.member.id == member) {
                 return Ok(Some(user));
             }
-            match page.cursor {
-                Some(next) if cursor.as_ref() != Some(&next) => cursor = Some(next),
-                _ => return Ok(None),
-            }
         }
+        Ok(None)
     }
 
     fn enterprise_users(&self, id: &str, request: Request) -> Result<EnterprisePage> {
         let page: EnterprisePage = request
             .fetch_json()
             .map_err(enterprise_errors(id, "listing the Enterprise's users"))?;
-        if page.users.len() > ENTERPRISE_PAGE {
-            return Err(Error::invalid_response(format_args!(
-                "the Enterprise query answered {} users, more than its page of \
-                 {ENTERPRISE_PAGE}",
-                page.users.len()
-            )));
-        }
-        Ok(page)
+        page.checked()
     }
 }

@@ -27,7 +27,7 @@ mod provision;
 use api::{API, Client, ENTERPRISE_ADMIN, KEY_AND_TOKEN, TRELLO};
 use people::Person;
 use roster_sdk::prelude::*;
-use roster_sdk::{Secret, base_url};
+use roster_sdk::{Secret, base_url, plain_id};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -62,18 +62,6 @@ struct Trello {
     api: Client,
 }
 
-/// Refuses an id that cannot be one path segment of a Trello URL.
-fn plain_id(field: &str, value: &str, what: &str) -> Result<String> {
-    let value = value.trim();
-    if value.is_empty() || value.contains(['/', '?', '#', '%']) {
-        return Err(Error::config(
-            field,
-            format_args!("`{value}` is not {what}"),
-        ));
-    }
-    Ok(value.to_owned())
-}
-
 impl Connector for Trello {
     type Config = Config;
 
@@ -97,16 +85,12 @@ impl Connector for Trello {
     }
 
     fn open(config: Config) -> Result<Self> {
-        let workspace = plain_id(
-            "workspace",
-            &config.workspace,
-            "a workspace id or name: use `acme` for trello.com/w/acme",
-        )?;
-        let enterprise = config
-            .enterprise_id
-            .as_deref()
-            .map(|id| plain_id("enterprise_id", id, "an Enterprise id"))
-            .transpose()?;
+        let workspace = config.workspace.trim().to_owned();
+        plain_id("workspace", &workspace)?;
+        let enterprise = config.enterprise_id.map(|id| id.trim().to_owned());
+        if let Some(id) = &enterprise {
+            plain_id("enterprise_id", id)?;
+        }
         let base = base_url("base_url", config.base_url.as_deref().unwrap_or(API))?;
         Ok(Trello {
             api: Client::new(base, workspace, enterprise),
