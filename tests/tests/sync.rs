@@ -157,3 +157,40 @@ async fn a_stream_that_keeps_failing_names_the_request_the_host_gave_up_on() {
     assert_eq!(run.status, RunStatus::Failed);
     assert_eq!((run.retries.requests, run.retries.calls), (5 * 6, 4));
 }
+
+#[tokio::test]
+async fn a_sync_whose_credentials_may_read_no_stream_fails_and_keeps_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.db");
+    let worker = store_worker(&path);
+    let good = sync_with("nothing", &worker.handle()).await.unwrap();
+    let server = TestServer::start().await.unwrap();
+    let err = sync_reading(
+        &server,
+        "/failing?key=a&times=99&status=403",
+        &worker.handle(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, SyncError::NothingReadable { .. }),
+        "expected nothing readable: {err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "connector `hostile`: the credentials may read none of its streams: accounts: try again"
+    );
+    assert_eq!(server.seen().len(), 1, "a refusal is not retried");
+    let store = SqliteStore::open(&path).unwrap();
+    let runs = store.runs().unwrap();
+    assert_eq!(runs[0].status, RunStatus::Failed);
+    assert_eq!(
+        runs[0].skipped,
+        [(
+            roster_sandbox::contract::Stream::Accounts,
+            "try again".to_owned()
+        )]
+    );
+    assert_eq!(store.current_skips().unwrap(), []);
+    assert_eq!(runs[1].id, good.run.id, "the good run is still current");
+}

@@ -149,6 +149,11 @@ fn total(group: &[&ProductSeats]) -> ProductSeats {
         active_30: sum(|s| s.active_30),
         active_90: sum(|s| s.active_90),
         never_active: sum(|s| s.never_active),
+        holders_unknown: group.iter().any(|s| s.holders_unknown),
+        not_visible: group
+            .iter()
+            .filter_map(|s| s.not_visible)
+            .reduce(|a, b| a + b),
     }
 }
 

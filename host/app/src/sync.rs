@@ -12,6 +12,12 @@
 //! cursor, a few times with backoff, before the stream fails: page calls
 //! only read. The run records the retries it absorbed, and the log says
 //! how many each upstream needed.
+//!
+//! A stream the credentials may not read (the connector says `forbidden`)
+//! is skipped, not failed: the run records it with the connector's reason
+//! and reads the others, so that an operator who grants least privilege
+//! gets what that privilege allows. Only a run that can read no stream
+//! fails.
 
 use crate::store::{Checkpoint, PageRows, Pending, Run, RunRetries, StoreError, StoreHandle};
 use roster_sandbox::contract::{
@@ -66,6 +72,14 @@ pub enum SyncError {
         /// The stream.
         stream: &'static str,
     },
+    /// The credentials may read none of the connector's streams.
+    #[error("connector `{connector}`: the credentials may read none of its streams: {}", .why.join("; "))]
+    NothingReadable {
+        /// The connector instance.
+        connector: String,
+        /// Each stream and what the connector said of it.
+        why: Vec<String>,
+    },
     /// The store refused (a duplicate id, or SQLite failed).
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -84,6 +98,8 @@ pub trait Progress: Send + Sync {
     fn page(&self, connector: &str, stream: Stream, items: u64);
     /// `stream` is complete with `items`.
     fn done(&self, connector: &str, stream: Stream, items: u64);
+    /// `stream` is not read, because of `why` (a missing permission).
+    fn skipped(&self, connector: &str, stream: Stream, why: &str);
 }
 
 /// Progress that reports nothing.
@@ -93,6 +109,7 @@ pub struct Silent;
 impl Progress for Silent {
     fn page(&self, _: &str, _: Stream, _: u64) {}
     fn done(&self, _: &str, _: Stream, _: u64) {}
+    fn skipped(&self, _: &str, _: Stream, _: &str) {}
 }
 
 /// What a completed sync stored.
@@ -144,7 +161,10 @@ pub async fn sync(
         drain_all(store, sessions, &run, &tally, progress),
         prune(store, name),
     );
-    let drained = drained.await;
+    let drained = match drained.await {
+        Ok(((), ())) => readable(store, &run).await,
+        Err(e) => Err(e),
+    };
     let retries = tally.finish(name);
     if retries != RunRetries::default() {
         let counted = run.clone();
@@ -153,7 +173,7 @@ pub async fn sync(
         }
     }
     match drained {
-        Ok(((), ())) => {
+        Ok(()) => {
             let done = run.clone();
             let run = store
                 .call(move |s| {
@@ -210,6 +230,23 @@ async fn drain_all(
     Ok(())
 }
 
+/// Refuses a run that skipped every stream: it would replace the snapshot
+/// with nothing.
+async fn readable(store: &StoreHandle, run: &Run) -> Result<(), SyncError> {
+    let id = run.id;
+    let checkpoints = store.call(move |s| s.checkpoints(id)).await?;
+    if checkpoints.is_empty() || checkpoints.iter().any(|c| c.skipped.is_none()) {
+        return Ok(());
+    }
+    Err(SyncError::NothingReadable {
+        connector: run.connector.clone(),
+        why: checkpoints
+            .iter()
+            .filter_map(|c| Some(format!("{}: {}", c.stream.as_str(), c.skipped.as_ref()?)))
+            .collect(),
+    })
+}
+
 /// Rows deleted per job when pruning, small enough for page writes to
 /// slip in between.
 const PRUNE_ROWS: usize = 2_000;
@@ -243,7 +280,18 @@ async fn drain(
     loop {
         // Each page is checked before it is stored, so that a bad cursor
         // never becomes a checkpoint.
-        let (rows, next) = read_page(session, run, stream, cursor.as_deref(), tally).await?;
+        let (rows, next) = match read_page(session, run, stream, cursor.as_deref(), tally).await {
+            Err(SyncError::Call {
+                error: CallError::Connector(ConnectorError::Forbidden(why)),
+                ..
+            }) => {
+                if let Some(previous) = writing.take() {
+                    previous.wait().await?;
+                }
+                return skip(store, run, stream, why, progress).await;
+            }
+            page => page?,
+        };
         if let Some(next) = &next {
             check_cursor(run, stream, &mut seen, next)?;
         }
@@ -265,6 +313,22 @@ async fn drain(
         last.wait().await?;
     }
     progress.done(&run.connector, stream, items);
+    Ok(())
+}
+
+/// Records that `stream` is not read, dropping what was stored of it.
+async fn skip(
+    store: &StoreHandle,
+    run: &Run,
+    stream: Stream,
+    why: String,
+    progress: &dyn Progress,
+) -> Result<(), SyncError> {
+    progress.skipped(&run.connector, stream, &why);
+    let skipped = run.clone();
+    store
+        .call(move |s| s.skip_stream(&skipped, stream, &why))
+        .await?;
     Ok(())
 }
 

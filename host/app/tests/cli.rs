@@ -597,3 +597,57 @@ async fn a_second_sync_of_a_connector_is_refused_or_waits_for_the_first() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(!sim.requests().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_jira_token_without_administer_jira_syncs_the_accounts_and_reports_the_rest_unknown() {
+    let sim = simulator(60).await;
+    let dir = tempfile::tempdir().unwrap();
+    let creds = sim.credentials();
+    let toml = jira_config(&sim, dir.path(), "").replace(&creds.admin_email, &creds.user_email);
+    write(dir.path(), &toml);
+    std::fs::write(
+        dir.path().join("secrets/jira-api_token"),
+        &creds.user_api_token,
+    )
+    .unwrap();
+
+    let check = roster(dir.path(), &["check"]);
+    assert!(check.status.success(), "{}", text(&check));
+    assert!(
+        text(&check).contains("streams: accounts\n"),
+        "{}",
+        text(&check)
+    );
+
+    let synced = roster(dir.path(), &["sync"]);
+    let out = text(&synced);
+    assert!(
+        synced.status.success(),
+        "only what is readable is read: {out}"
+    );
+    assert!(out.contains("jira: completed run 1 ("), "{out}");
+    for stream in ["licenses", "products"] {
+        assert!(
+            out.contains(&format!("  {stream} not read, so unknown: ")),
+            "{stream}: {out}"
+        );
+    }
+    assert!(out.contains("`Administer Jira`"), "{out}");
+
+    let runs = text(&roster(dir.path(), &["runs", "--format", "json"]));
+    assert!(runs.contains("licenses skipped: "), "{runs}");
+    let accounts = roster(dir.path(), &["accounts", "--format", "csv"]);
+    assert!(accounts.status.success());
+    let listed = String::from_utf8_lossy(&accounts.stdout).lines().count() - 1;
+    assert!(
+        out.contains(&format!("completed run 1 ({listed} accounts)")),
+        "every account synced is listed ({listed}): {out}"
+    );
+    let notes = String::from_utf8_lossy(&accounts.stderr).into_owned();
+    assert!(
+        notes.contains(
+            "note: `jira` did not read its licenses in its last sync, so they are unknown, not none"
+        ),
+        "{notes}"
+    );
+}

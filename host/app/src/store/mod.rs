@@ -89,8 +89,11 @@ pub struct Checkpoint {
     pub items: u64,
     /// Pages stored so far.
     pub pages: u64,
-    /// Whether the stream reached its end.
+    /// Whether the stream reached its end (or was skipped).
     pub done: bool,
+    /// Why the stream was not read: the permission the credentials lack,
+    /// as the connector said.
+    pub skipped: Option<String>,
 }
 
 /// How a run ended (or that it has not).
@@ -121,10 +124,38 @@ pub struct Run {
     pub status: RunStatus,
     /// Why it failed.
     pub error: Option<String>,
-    /// Items stored per stream.
+    /// Items stored per stream read.
     pub counts: Vec<(Stream, u64)>,
+    /// The streams not read, each with why (a permission the credentials
+    /// lack): what they hold is unknown, not empty.
+    pub skipped: Vec<(Stream, String)>,
+    /// The product instances with more seats in use, as the upstream
+    /// counts them, than the billable holders the run found.
+    pub unseen: Vec<Unseen>,
     /// The transient failures absorbed on the way.
     pub retries: RunRetries,
+}
+
+/// A product instance whose upstream counts more seats in use than the
+/// billable holders a run found: people hold it in a way the connector
+/// cannot list (a Jira product role granted directly, without a group).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unseen {
+    /// The product key.
+    pub product: String,
+    /// The instance, when the connector names it.
+    pub instance: Option<String>,
+    /// Seats in use, as the upstream counts them.
+    pub counted: u32,
+    /// Billable holders the run found.
+    pub found: u32,
+}
+
+impl Unseen {
+    /// Holders the connector could not see.
+    pub fn missing(&self) -> u32 {
+        self.counted.saturating_sub(self.found)
+    }
 }
 
 /// The transient failures a run absorbed: how an operator sees a degrading
@@ -270,6 +301,13 @@ pub struct ProductSeats {
     pub active_90: u32,
     /// Billable people never seen active in it.
     pub never_active: u32,
+    /// Whether who holds it is unknown: every connector that reports it
+    /// skipped its licences (the credentials lack a permission).
+    pub holders_unknown: bool,
+    /// Holders the upstream counts that no connector listed: the most seats
+    /// in use any connector's upstream counts beyond the billable people
+    /// found, when there are any.
+    pub not_visible: Option<u32>,
 }
 
 /// A person's seat of a product instance, and when they last used it.
@@ -336,6 +374,14 @@ pub trait Store: Send {
         page: PageRows<'_>,
         next: Option<&str>,
     ) -> Result<(), StoreError>;
+
+    /// Records that the run does not read `stream`, and why, dropping what
+    /// it stored of it: the stream counts as done, its contents unknown.
+    fn skip_stream(&mut self, run: &Run, stream: Stream, why: &str) -> Result<(), StoreError>;
+
+    /// The streams the current snapshot lacks: for each connector whose
+    /// current run skipped streams, the connector, the stream and why.
+    fn current_skips(&self) -> Result<Vec<(String, Stream, String)>, StoreError>;
 
     /// Completes a run: its generation becomes the connector's current one.
     fn complete_run(&mut self, run: &Run) -> Result<(), StoreError>;

@@ -30,6 +30,13 @@ fn report_store(app: &App) -> Result<Box<dyn Store>> {
             store.location()
         );
     }
+    for (connector, stream, why) in store.current_skips()? {
+        eprintln!(
+            "note: `{connector}` did not read its {} in its last sync, so they are unknown, not \
+             none: {why}",
+            stream.as_str()
+        );
+    }
     Ok(store)
 }
 
@@ -146,27 +153,49 @@ pub fn print_licences(store: &mut dyn Store, prices: &Prices, format: Format) ->
         "never_active",
         "utilisation_pct",
         "monthly_cost",
+        "not_visible",
         "instance_id",
     ]);
+    let mut unseen = Vec::new();
     for l in lines {
         let s = l.seats;
+        if let (Some(n), false) = (s.not_visible, l.is_total) {
+            unseen.push(format!(
+                "{n} holders of {} ({})",
+                s.instance.product, s.instance.name
+            ));
+        }
+        // Nobody found is not nobody when nobody could be looked for.
+        let held = |n: u32| match s.holders_unknown && s.assigned == 0 {
+            true => Cell::Text("unknown".into()),
+            false => n.into(),
+        };
         table.row(vec![
             s.instance.product.into(),
             s.instance.name.into(),
             s.instance.sandbox.into(),
             s.seats_bought.into(),
-            s.assigned.into(),
-            s.billable.into(),
-            s.active_30.into(),
-            s.active_90.into(),
-            s.never_active.into(),
+            held(s.assigned),
+            held(s.billable),
+            held(s.active_30),
+            held(s.active_90),
+            held(s.never_active),
             l.utilisation
                 .map_or(Cell::Empty, |u| Cell::Float(u * 100.0, 1)),
             l.monthly_cost.map_or(Cell::Empty, |c| Cell::Float(c, 2)),
+            s.not_visible.into(),
             s.instance.instance.into(),
         ]);
     }
     table.print(format)?;
+    if !unseen.is_empty() {
+        eprintln!(
+            "note: {} are not visible to the connectors that report them: the upstream counts more \
+             seats in use than they list holders. Atlassian product roles granted without a group \
+             are seen by the organization admin connector.",
+            unseen.join(", ")
+        );
+    }
     Ok(())
 }
 
@@ -246,6 +275,7 @@ pub fn runs(config: &Path, format: Format) -> Result<()> {
         "usage",
         "request_retries",
         "call_retries",
+        "unknown",
         "error",
     ]);
     for run in store.runs()? {
@@ -270,11 +300,35 @@ pub fn runs(config: &Path, format: Format) -> Result<()> {
             count(Stream::Usage).into(),
             Cell::Int(run.retries.requests as i64),
             Cell::Int(run.retries.calls as i64),
+            unknown(&run).into(),
             run.error.clone().into(),
         ]);
     }
     table.print(format)?;
     Ok(())
+}
+
+/// What a run could not see: the streams it skipped and why, and the
+/// holders the upstream counts that it could not list.
+fn unknown(run: &roster_app::store::Run) -> String {
+    let skipped = run
+        .skipped
+        .iter()
+        .map(|(stream, why)| format!("{} skipped: {why}", stream.as_str()));
+    let unseen = run.unseen.iter().map(|u| {
+        format!(
+            "{} holders of {}{} not visible ({} counted, {} found)",
+            u.missing(),
+            u.product,
+            u.instance
+                .as_deref()
+                .map(|i| format!(" on {i}"))
+                .unwrap_or_default(),
+            u.counted,
+            u.found
+        )
+    });
+    skipped.chain(unseen).collect::<Vec<_>>().join("; ")
 }
 
 fn duration(start: &str, end: &str) -> Option<f64> {

@@ -171,6 +171,23 @@ pub async fn sync(config: &Path, names: &[String], resume: bool, wait: bool) -> 
                     synced.run.id,
                     counts.join(", ")
                 );
+                for (stream, why) in &synced.run.skipped {
+                    println!("  {} not read, so unknown: {why}", stream.as_str());
+                }
+                for u in &synced.run.unseen {
+                    println!(
+                        "  {}{}: the upstream counts {} seats in use, {} holders were found: {} \
+                         hold it in a way this connector cannot list",
+                        u.product,
+                        u.instance
+                            .as_deref()
+                            .map(|i| format!(" on {i}"))
+                            .unwrap_or_default(),
+                        u.counted,
+                        u.found,
+                        u.missing()
+                    );
+                }
             }
             Err(e) => {
                 failed += 1;
@@ -246,6 +263,13 @@ impl Progress for Reporter {
                 bar.finish_with_message("done");
             }
             None => eprintln!("{connector}: {} done: {items}", stream.as_str()),
+        }
+    }
+
+    fn skipped(&self, connector: &str, stream: Stream, _why: &str) {
+        match self.bar(connector, stream) {
+            Some(bar) => bar.finish_with_message("skipped"),
+            None => eprintln!("{connector}: {} skipped", stream.as_str()),
         }
     }
 }

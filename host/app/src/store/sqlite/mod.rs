@@ -17,7 +17,7 @@ mod schema;
 
 use super::{
     AccountFilter, AccountRow, Checkpoint, PageRows, PersonRow, ProductInstance, ProductSeats, Run,
-    RunRetries, RunStatus, Seat, Store, StoreError,
+    RunRetries, RunStatus, Seat, Store, StoreError, Unseen,
 };
 use roster_sandbox::contract::{AccountKind, AccountStatus, Instant, ProductRef, Stream};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
@@ -28,6 +28,23 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
 pub use schema::SCHEMA_VERSION;
+
+/// Records, for run `?1` of connector `?2` writing generation `?3`, each
+/// product instance whose seats in use (as the upstream counts them)
+/// outnumber the billable holders the run's licences name. Only a run
+/// that read its licences compares: one that skipped them found nobody.
+const UNSEEN: &str = "
+INSERT INTO run_unseen (run_id, product_key, instance, counted, found)
+SELECT ?1, key, instance, seats_used, found FROM (
+  SELECT p.key, p.instance, p.seats_used,
+         (SELECT COUNT(DISTINCT l.account_id) FROM licenses l
+          WHERE l.connector = p.connector AND l.generation = p.generation
+            AND l.product_key = p.key AND l.instance IN (p.instance, '') AND l.billable) AS found
+  FROM products p
+  WHERE p.connector = ?2 AND p.generation = ?3 AND p.seats_used IS NOT NULL
+    AND EXISTS (SELECT 1 FROM checkpoints k
+                WHERE k.run_id = ?1 AND k.stream = 'licenses' AND k.skipped IS NULL))
+WHERE seats_used > found";
 
 /// Joins a data table `t` to the connectors' current generations.
 const CURRENT: &str = "JOIN current c ON c.connector = t.connector AND c.generation = t.generation";
@@ -150,6 +167,29 @@ impl SqliteStore {
         Ok(ids)
     }
 
+    /// The product instances of run `id` with holders it could not see.
+    fn unseen(&self, id: i64) -> Result<Vec<Unseen>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT product_key, instance, counted, found FROM run_unseen
+                 WHERE run_id = ?1 ORDER BY product_key, instance",
+            )
+            .map_err(|e| self.sqlite(e))?;
+        let rows = stmt
+            .query_map([id], |r| {
+                let instance: String = r.get(1)?;
+                Ok(Unseen {
+                    product: r.get(0)?,
+                    instance: (!instance.is_empty()).then_some(instance),
+                    counted: r.get(2)?,
+                    found: r.get(3)?,
+                })
+            })
+            .map_err(|e| self.sqlite(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sqlite(e))
+    }
+
     /// Drops the ids kept for a run that is over.
     fn forget_ids(&mut self, run: &Run) {
         self.ids.retain(|(id, _), _| *id != run.id);
@@ -191,6 +231,8 @@ impl Store for SqliteStore {
             status: RunStatus::Running,
             error: None,
             counts: Vec::new(),
+            skipped: Vec::new(),
+            unseen: Vec::new(),
             retries: RunRetries::default(),
         })
     }
@@ -225,7 +267,8 @@ impl Store for SqliteStore {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT stream, cursor, items, pages, done FROM checkpoints WHERE run_id = ?1",
+                "SELECT stream, cursor, items, pages, done, skipped FROM checkpoints
+                 WHERE run_id = ?1",
             )
             .map_err(|e| self.sqlite(e))?;
         let rows = stmt
@@ -236,12 +279,13 @@ impl Store for SqliteStore {
                     r.get::<_, i64>(2)?,
                     r.get::<_, i64>(3)?,
                     r.get::<_, bool>(4)?,
+                    r.get::<_, Option<String>>(5)?,
                 ))
             })
             .map_err(|e| self.sqlite(e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (stream, cursor, items, pages, done) = row.map_err(|e| self.sqlite(e))?;
+            let (stream, cursor, items, pages, done, skipped) = row.map_err(|e| self.sqlite(e))?;
             if let Some(stream) = Stream::parse(&stream) {
                 out.push(Checkpoint {
                     stream,
@@ -249,6 +293,7 @@ impl Store for SqliteStore {
                     items: items as u64,
                     pages: pages as u64,
                     done,
+                    skipped,
                 });
             }
         }
@@ -290,6 +335,67 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn skip_stream(&mut self, run: &Run, stream: Stream, why: &str) -> Result<(), StoreError> {
+        let table = match stream {
+            Stream::Accounts => "accounts",
+            Stream::Products => "products",
+            Stream::Licenses => "licenses",
+            Stream::Usage => "usage",
+        };
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| sqlite_at(&path, e))?;
+        tx.execute(
+            &format!("DELETE FROM {table} WHERE connector = ?1 AND generation = ?2"),
+            params![run.connector, run.generation],
+        )
+        .map_err(|e| sqlite_at(&path, e))?;
+        tx.execute(
+            "INSERT INTO checkpoints (run_id, stream, cursor, items, pages, done, skipped)
+             VALUES (?1, ?2, NULL, 0, 0, 1, ?3)
+             ON CONFLICT (run_id, stream) DO UPDATE SET
+               cursor = NULL, items = 0, pages = 0, done = 1, skipped = excluded.skipped",
+            params![run.id, stream.as_str(), why],
+        )
+        .map_err(|e| sqlite_at(&path, e))?;
+        tx.commit().map_err(|e| sqlite_at(&path, e))?;
+        self.ids.remove(&(run.id, stream));
+        Ok(())
+    }
+
+    fn current_skips(&self) -> Result<Vec<(String, Stream, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT r.connector, k.stream, k.skipped
+                 FROM runs r
+                 JOIN current c ON c.connector = r.connector AND c.generation = r.generation
+                 JOIN checkpoints k ON k.run_id = r.id
+                 WHERE k.skipped IS NOT NULL
+                 ORDER BY r.connector, k.stream",
+            )
+            .map_err(|e| self.sqlite(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(|e| self.sqlite(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (connector, stream, why) = row.map_err(|e| self.sqlite(e))?;
+            if let Some(stream) = Stream::parse(&stream) {
+                out.push((connector, stream, why));
+            }
+        }
+        Ok(out)
+    }
+
     /// Completes a run: its generation becomes the connector's current one.
     /// The generation it replaces stays on disk until [`Store::prune`]
     /// removes it (a sync prunes while it reads, where the deletion costs
@@ -309,6 +415,8 @@ impl Store for SqliteStore {
         if updated == 0 {
             return Err(StoreError::NotRunning(run.id));
         }
+        tx.execute(UNSEEN, params![run.id, run.connector, run.generation])
+            .map_err(|e| sqlite_at(&path, e))?;
         tx.execute(
             "INSERT INTO current (connector, generation) VALUES (?1, ?2)
              ON CONFLICT (connector) DO UPDATE SET generation = excluded.generation",
@@ -388,11 +496,13 @@ impl Store for SqliteStore {
             .optional()
             .map_err(|e| self.sqlite(e))?;
         let Some(mut run) = run else { return Ok(None) };
-        run.counts = self
-            .checkpoints(id)?
-            .into_iter()
-            .map(|c| (c.stream, c.items))
-            .collect();
+        run.unseen = self.unseen(id)?;
+        for c in self.checkpoints(id)? {
+            match c.skipped {
+                Some(why) => run.skipped.push((c.stream, why)),
+                None => run.counts.push((c.stream, c.items)),
+            }
+        }
         Ok(Some(run))
     }
 
@@ -488,6 +598,8 @@ fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Run> {
         status: run_status(&r.get::<_, String>(5)?),
         error: r.get(6)?,
         counts: Vec::new(),
+        skipped: Vec::new(),
+        unseen: Vec::new(),
         retries: RunRetries {
             requests: r.get::<_, i64>(7)? as u64,
             calls: r.get::<_, i64>(8)? as u64,

@@ -8,7 +8,7 @@ use crate::store::{
     AccountFilter, AccountRow, PersonLicence, PersonRow, ProductInstance, ProductSeats, Seat,
 };
 use rusqlite::{Connection, params};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use time::{Date, Duration};
@@ -17,58 +17,101 @@ use time::{Date, Duration};
 /// (`""` unnamed).
 type InstanceKey = (String, String);
 
+/// What the current snapshot's products say of one product instance.
+struct Reported {
+    instance: ProductInstance,
+    /// The most seats bought any connector reports.
+    seats_bought: Option<u32>,
+    /// Whether a connector that reports it read its licences.
+    holders_read: bool,
+    /// The most seats in use a connector's upstream counts, where that is
+    /// more than the billable holders the connector found.
+    counted: Option<u32>,
+}
+
+impl Reported {
+    fn new(key: &str, placed: &str) -> Self {
+        Reported {
+            instance: ProductInstance {
+                instance: (!placed.is_empty()).then(|| placed.to_owned()),
+                product: key.to_owned(),
+                name: String::new(),
+                url: None,
+                sandbox: None,
+            },
+            seats_bought: None,
+            holders_read: false,
+            counted: None,
+        }
+    }
+}
+
+/// The connectors whose current run skipped their licences.
+fn licences_skipped(conn: &Connection) -> rusqlite::Result<HashSet<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.connector FROM runs r
+         JOIN current c ON c.connector = r.connector AND c.generation = r.generation
+         JOIN checkpoints k ON k.run_id = r.id
+         WHERE k.stream = 'licenses' AND k.skipped IS NOT NULL",
+    )?;
+    stmt.query_map([], |r| r.get(0))?.collect()
+}
+
 /// Every product instance of the current snapshot: those its products
 /// name (an unnamed one placed on its product's one named instance, as the
 /// seats are) and those only its seats name.
-fn instances(
-    conn: &Connection,
-) -> rusqlite::Result<BTreeMap<InstanceKey, (ProductInstance, Option<u32>)>> {
+fn instances(conn: &Connection) -> rusqlite::Result<BTreeMap<InstanceKey, Reported>> {
     let known = KnownInstances::read(conn)?;
-    let mut all: BTreeMap<InstanceKey, (ProductInstance, Option<u32>)> = BTreeMap::new();
+    let skipped = licences_skipped(conn)?;
+    let mut all: BTreeMap<InstanceKey, Reported> = BTreeMap::new();
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT t.connector, t.key, t.instance, t.name, t.url, t.sandbox, t.seats_total
          FROM products t {CURRENT} ORDER BY t.rowid"
     ))?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
+        let connector = row.get_ref(0)?.as_str()?;
         let key: String = row.get(1)?;
         let placed = known
-            .place(row.get_ref(0)?.as_str()?, &key, row.get_ref(2)?.as_str()?)
+            .place(connector, &key, row.get_ref(2)?.as_str()?)
             .to_owned();
         let seats: Option<u32> = row.get(6)?;
-        let entry = all.entry((key.clone(), placed.clone())).or_insert_with(|| {
-            let named = ProductInstance {
-                instance: (!placed.is_empty()).then(|| placed.clone()),
-                product: key.clone(),
-                name: String::new(),
-                url: None,
-                sandbox: None,
-            };
-            (named, None)
-        });
-        let (instance, bought) = entry;
+        let reported = all
+            .entry((key.clone(), placed.clone()))
+            .or_insert_with(|| Reported::new(&key, &placed));
+        let instance = &mut reported.instance;
         if instance.name.is_empty() {
             instance.name = row.get(3)?;
         }
         instance.url = instance.url.take().or(row.get(4)?);
         instance.sandbox = instance.sandbox.or(row.get(5)?);
-        *bought = (*bought).max(seats);
+        reported.seats_bought = reported.seats_bought.max(seats);
+        reported.holders_read |= !skipped.contains(connector);
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.connector, u.product_key, u.instance, u.counted FROM run_unseen u
+         JOIN runs r ON r.id = u.run_id
+         JOIN current c ON c.connector = r.connector AND c.generation = r.generation",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let key: String = row.get(1)?;
+        let placed = known.place(row.get_ref(0)?.as_str()?, &key, row.get_ref(2)?.as_str()?);
+        if let Some(reported) = all.get_mut(&(key.clone(), placed.to_owned())) {
+            reported.counted = reported.counted.max(row.get(3)?);
+        }
     }
     let mut stmt = conn.prepare_cached("SELECT product_key, instance FROM seat_products")?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         let (key, instance): InstanceKey = (row.get(0)?, row.get(1)?);
-        all.entry((key.clone(), instance.clone()))
-            .or_insert_with(|| {
-                let named = ProductInstance {
-                    name: key.clone(),
-                    product: key,
-                    instance: (!instance.is_empty()).then_some(instance),
-                    url: None,
-                    sandbox: None,
-                };
-                (named, None)
-            });
+        let reported = all
+            .entry((key.clone(), instance.clone()))
+            .or_insert_with(|| Reported::new(&key, &instance));
+        if reported.instance.name.is_empty() {
+            reported.instance.name = key;
+        }
+        reported.holders_read = true;
     }
     Ok(all)
 }
@@ -78,15 +121,17 @@ fn instances(
 pub(super) fn product_seats(conn: &Connection, today: Date) -> rusqlite::Result<Vec<ProductSeats>> {
     let mut lines: BTreeMap<InstanceKey, ProductSeats> = instances(conn)?
         .into_iter()
-        .map(|(key, (instance, seats_bought))| {
+        .map(|(key, reported)| {
             let line = ProductSeats {
-                instance,
-                seats_bought,
+                instance: reported.instance,
+                seats_bought: reported.seats_bought,
                 assigned: 0,
                 billable: 0,
                 active_30: 0,
                 active_90: 0,
                 never_active: 0,
+                holders_unknown: !reported.holders_read,
+                not_visible: reported.counted,
             };
             (key, line)
         })
@@ -112,6 +157,14 @@ pub(super) fn product_seats(conn: &Connection, today: Date) -> rusqlite::Result<
             line.never_active = row.get(6)?;
         }
     }
+    // The holders one connector could not list may be listed by another:
+    // only those nobody found are not visible.
+    for line in lines.values_mut() {
+        line.not_visible = line
+            .not_visible
+            .filter(|&counted| counted > line.billable)
+            .map(|counted| counted - line.billable);
+    }
     Ok(lines.into_values().collect())
 }
 
@@ -132,7 +185,7 @@ pub(super) fn idle_seats(
     let mut priced: Vec<(f64, InstanceKey, Arc<ProductInstance>)> = instances(conn)?
         .into_iter()
         .filter(|((key, _), _)| product.is_none_or(|wanted| wanted == key))
-        .map(|(key, (instance, _))| (price(&instance), key, Arc::new(instance)))
+        .map(|(key, r)| (price(&r.instance), key, Arc::new(r.instance)))
         .collect();
     priced.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     let since = since.to_string();
@@ -317,7 +370,7 @@ pub(super) fn person(conn: &Connection, who: &str) -> rusqlite::Result<Option<Ve
                 url: None,
                 sandbox: None,
             },
-            |(i, _)| i.clone(),
+            |r| r.instance.clone(),
         );
         licences.push((
             connector,

@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 /// The schema version this Roster writes (SQLite's `user_version`).
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Tables holding connector data, keyed by connector and generation.
 pub(super) const DATA_TABLES: [&str; 4] = ["accounts", "products", "licenses", "usage"];
@@ -194,6 +194,24 @@ CREATE TABLE seats (
 ) WITHOUT ROWID;
 ";
 
+/// Version 4: what a run could not see. `skipped` holds why a stream was
+/// not read (a permission the credentials lack, as the connector said), so
+/// that reports tell an unknown figure from a zero; `run_unseen` the
+/// product instances whose seats in use, as the upstream counts them,
+/// outnumber the billable holders the run found (people holding the
+/// product in a way the connector cannot list).
+const V4: &str = "
+ALTER TABLE checkpoints ADD COLUMN skipped TEXT;
+CREATE TABLE run_unseen (
+    run_id      INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    product_key TEXT NOT NULL,
+    instance    TEXT NOT NULL,
+    counted     INTEGER NOT NULL,
+    found       INTEGER NOT NULL,
+    PRIMARY KEY (run_id, product_key, instance)
+);
+";
+
 /// Why the schema could not be brought up to date.
 pub(super) enum MigrateError {
     Sqlite(rusqlite::Error),
@@ -212,7 +230,7 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     if current == SCHEMA_VERSION {
         return Ok(());
     }
-    let steps: [&str; 3] = [V1, V2, V3];
+    let steps: [&str; 4] = [V1, V2, V3, V4];
     loop {
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)

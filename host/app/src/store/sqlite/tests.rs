@@ -91,7 +91,8 @@ fn a_run_becomes_current_only_when_it_completes() {
             cursor: Some("1".into()),
             items: 1,
             pages: 1,
-            done: false
+            done: false,
+            skipped: None,
         }]
     );
     store
@@ -121,6 +122,45 @@ fn a_run_becomes_current_only_when_it_completes() {
     assert_eq!(runs.len(), 2);
     assert_eq!(runs[0].counts, [(Stream::Accounts, 2)]);
     assert_eq!(runs[1].status, RunStatus::Completed);
+}
+
+#[test]
+fn a_skipped_stream_drops_what_it_stored_and_says_why_in_the_current_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("roster.db")).unwrap();
+    let run = store.begin_run("jira").unwrap();
+    store
+        .write_page(&run, PageRows::Accounts(&[account("a")]), None)
+        .unwrap();
+    let held = [licence("a", "jira-software", true)];
+    store
+        .write_page(&run, PageRows::Licenses(&held), Some("1"))
+        .unwrap();
+    let why = "reading licences needs `Administer Jira`";
+    store.skip_stream(&run, Stream::Licenses, why).unwrap();
+    // Before the run completes, the snapshot lacks nothing.
+    assert_eq!(store.current_skips().unwrap(), []);
+    store.complete_run(&run).unwrap();
+
+    let licences: i64 = store
+        .conn()
+        .query_row("SELECT COUNT(*) FROM licenses", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(licences, 0, "the stream's partial rows are gone");
+    let done = store.run(run.id).unwrap().unwrap();
+    assert_eq!(done.counts, [(Stream::Accounts, 1)]);
+    assert_eq!(done.skipped, [(Stream::Licenses, why.to_owned())]);
+    assert_eq!(
+        store.current_skips().unwrap(),
+        [("jira".to_owned(), Stream::Licenses, why.to_owned())]
+    );
+    // A later run that reads the stream makes it known again.
+    let next = store.begin_run("jira").unwrap();
+    store
+        .write_page(&next, PageRows::Licenses(&held), None)
+        .unwrap();
+    store.complete_run(&next).unwrap();
+    assert_eq!(store.current_skips().unwrap(), []);
 }
 
 #[test]
@@ -511,6 +551,8 @@ fn seats_count_people_once_and_take_usage_from_any_connector() {
                 active_30: 1,
                 active_90: 1,
                 never_active: 0,
+                holders_unknown: false,
+                not_visible: None,
             },
             is_total: false,
             utilisation: Some(0.25),
@@ -805,4 +847,62 @@ fn processes_opening_a_new_store_at_once_all_get_it() {
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
     assert_eq!(version, SCHEMA_VERSION);
+}
+
+#[test]
+fn holders_an_upstream_counts_but_no_connector_lists_are_recorded_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("roster.db")).unwrap();
+    let today = date!(2026 - 11 - 24);
+    let jira = Reported {
+        accounts: vec![account("a"), account("b")],
+        products: vec![Product {
+            seats_used: Some(3),
+            ..product("jira-software", None, 10)
+        }],
+        // `b` holds it without being billable: not one of the seats.
+        licenses: vec![
+            licence("a", "jira-software", true),
+            licence("b", "jira-software", false),
+        ],
+        ..Reported::default()
+    };
+    sync(&mut store, "jira", &jira);
+    let run = store.runs().unwrap().remove(0);
+    assert_eq!(
+        run.unseen,
+        [Unseen {
+            product: "jira-software".into(),
+            instance: None,
+            counted: 3,
+            found: 1,
+        }]
+    );
+    assert_eq!(run.unseen[0].missing(), 2);
+    let not_visible = |store: &mut SqliteStore| store.product_seats(today).unwrap()[0].not_visible;
+    assert_eq!(not_visible(&mut store), Some(2));
+
+    // Another connector that sees one of them leaves one not visible.
+    let admin = Reported {
+        accounts: vec![account("a"), account("c")],
+        licenses: vec![
+            licence("a", "jira-software", true),
+            licence("c", "jira-software", true),
+        ],
+        ..Reported::default()
+    };
+    sync(&mut store, "admin", &admin);
+    assert_eq!(not_visible(&mut store), Some(1));
+
+    // A run that agrees with its upstream records nothing.
+    let agreeing = Reported {
+        products: vec![Product {
+            seats_used: Some(1),
+            ..product("jira-software", None, 10)
+        }],
+        ..jira
+    };
+    sync(&mut store, "jira", &agreeing);
+    assert_eq!(store.runs().unwrap()[0].unseen, []);
+    assert_eq!(not_visible(&mut store), None);
 }
