@@ -4,7 +4,7 @@
 
 use atlassian_sim::{Org, Person, ProductKey};
 use roster_app::reports;
-use roster_app::store::StoreWorker;
+use roster_app::store::{Store, StoreWorker};
 use roster_app::store::sqlite::SqliteStore;
 use roster_tests::harness::{self, NOW};
 use std::collections::{BTreeMap, BTreeSet};
@@ -49,6 +49,8 @@ async fn reports_equal_the_ground_truth() {
         let line = by_key
             .get(product.key())
             .unwrap_or_else(|| panic!("no line for {}", product.key()));
+        assert_eq!(line.seats.not_visible, None, "{}", product.key());
+        assert!(!line.seats.holders_unknown, "{}", product.key());
         let seats = org.product(product).seats;
         let holders = org.holders(product).count() as u32;
         let paid: Vec<&Person> = billable(&org, product).collect();
@@ -171,4 +173,62 @@ async fn reports_equal_the_ground_truth() {
             "{product:?} held"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_granted_without_a_group_are_not_visible_to_jira_until_the_admin_connector_lists_them()
+ {
+    let sim = harness::simulator(400, 23, Default::default()).await;
+    let jira_software = ProductKey::JiraSoftware;
+    let direct: Vec<String> = {
+        let org = sim.org();
+        org.people
+            .iter()
+            .filter(|p| {
+                p.is_enabled()
+                    && p.account_type == atlassian_sim::AccountType::Atlassian
+                    && org.access(p, jira_software).is_none()
+            })
+            .take(3)
+            .map(|p| p.account_id.clone())
+            .collect()
+    };
+    assert_eq!(direct.len(), 3);
+    for id in &direct {
+        assert!(sim.assign_directly(id, jira_software));
+    }
+    let billable_now = billable(&sim.org(), jira_software).count() as u32;
+
+    let dir = tempfile::tempdir().unwrap();
+    let worker = StoreWorker::spawn(Box::new(
+        SqliteStore::open(&dir.path().join("roster.db")).unwrap(),
+    ))
+    .unwrap();
+    let line = |store: &mut SqliteStore| {
+        let lines = reports::licences(store, &BTreeMap::new(), today()).unwrap();
+        lines
+            .into_iter()
+            .find(|l| l.seats.instance.product == jira_software.key())
+            .expect("a Jira Software line")
+    };
+    harness::sync_connectors(&sim, &worker.handle(), &["jira"]).await;
+    let mut store = SqliteStore::open(&dir.path().join("roster.db")).unwrap();
+    let run = store.runs().unwrap().remove(0);
+    let unseen: Vec<_> = run
+        .unseen
+        .iter()
+        .filter(|u| u.product == jira_software.key())
+        .collect();
+    assert_eq!(unseen.len(), 1, "{:?}", run.unseen);
+    assert_eq!(unseen[0].counted, billable_now);
+    assert_eq!(unseen[0].missing(), 3);
+    let seen_by_jira = line(&mut store);
+    assert_eq!(seen_by_jira.seats.billable, billable_now - 3);
+    assert_eq!(seen_by_jira.seats.not_visible, Some(3));
+
+    // The organization admin connector lists every holder, however held.
+    harness::sync_connectors(&sim, &worker.handle(), &["atlassian-admin"]).await;
+    let seen_by_both = line(&mut store);
+    assert_eq!(seen_by_both.seats.billable, billable_now);
+    assert_eq!(seen_by_both.seats.not_visible, None);
 }

@@ -641,6 +641,7 @@ fn person(rng: &mut Rng, i: usize, domain: &str, now: OffsetDateTime) -> Person 
         added,
         groups,
         guest_of,
+        direct: Vec::new(),
         last_active,
         scim_id,
         trello_id: rng.hex(24),

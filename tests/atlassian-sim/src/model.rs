@@ -226,6 +226,10 @@ pub struct Person {
     pub groups: Vec<usize>,
     /// Instances the person is a guest of (no group grants them).
     pub guest_of: Vec<InstanceId>,
+    /// Instances the person holds as a user through a product role assigned
+    /// to them directly, without a group (as Atlassian administration
+    /// can): the Admin API shows them, Jira's group listings do not.
+    pub direct: Vec<InstanceId>,
     /// Last activity per instance, by position in [`Org::products`] (so
     /// the main instances first, in [`ProductKey::ALL`] order); none for
     /// never. Instances past its end saw no activity. Read it with
@@ -606,7 +610,8 @@ impl Org {
     }
 
     /// How `person` holds `instance`, if at all: the strongest role any of
-    /// their groups grants on it, else guest access.
+    /// their groups grants on it, else a role assigned directly, else guest
+    /// access.
     pub fn access_on(&self, person: &Person, instance: InstanceId) -> Option<Access> {
         let mut best: Option<Access> = None;
         for &g in &person.groups {
@@ -619,12 +624,14 @@ impl Org {
                 }
             }
         }
-        best.or_else(|| {
-            person.guest_of.contains(&instance).then_some(Access {
-                role: Role::Guest,
+        let direct = |held: &[InstanceId], role| {
+            held.contains(&instance).then_some(Access {
+                role,
                 via_group: None,
             })
-        })
+        };
+        best.or_else(|| direct(&person.direct, Role::User))
+            .or_else(|| direct(&person.guest_of, Role::Guest))
     }
 
     /// Whether `person` takes one of `instance`'s seats: a person (not an
@@ -770,6 +777,7 @@ impl Org {
         let person = &mut self.people[p];
         person.groups.clear();
         person.guest_of.clear();
+        person.direct.clear();
         self.removed.insert(p)
     }
 
@@ -820,6 +828,7 @@ impl Org {
                     added: self.now.date(),
                     groups: Vec::new(),
                     guest_of: Vec::new(),
+                    direct: Vec::new(),
                     last_active: Vec::new(),
                     scim_id: None,
                     trello_id: rng.hex(24),

@@ -455,6 +455,22 @@ impl Simulator {
         self.shared.org()
     }
 
+    /// Gives `account_id` a user role on `product`'s main instance assigned
+    /// directly, without a group, as Atlassian administration can: the
+    /// Admin API then shows it, Jira's group listings do not, and the
+    /// product's seats in use count it. False when no such person exists.
+    pub fn assign_directly(&self, account_id: &str, product: crate::model::ProductKey) -> bool {
+        let mut org = self.shared.org_mut();
+        let Some(p) = org.position(account_id) else {
+            return false;
+        };
+        let instance = crate::model::InstanceId::main(product);
+        if !org.people[p].direct.contains(&instance) {
+            org.people[p].direct.push(instance);
+        }
+        true
+    }
+
     /// Every request answered so far, in order.
     pub fn requests(&self) -> Vec<LoggedRequest> {
         self.shared
