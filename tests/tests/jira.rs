@@ -63,10 +63,12 @@ fn expected_accounts(org: &Org) -> BTreeMap<String, ExpectedAccount> {
                 AccountType::App => AccountKind::App,
                 AccountType::Customer => AccountKind::Customer,
             };
+            // Jira's `active: false` does not say suspended or
+            // deactivated.
             let status = if active_in_jira(p) {
                 AccountStatus::Active
             } else {
-                AccountStatus::Deactivated
+                AccountStatus::Unknown
             };
             let email = p
                 .email
@@ -412,7 +414,8 @@ async fn every_provisioning_action_plans_applies_and_is_idempotent() {
         .iter()
         .find(|a| a.id == leaver)
         .expect("listed");
-    assert_eq!(left.status, AccountStatus::Deactivated);
+    assert_eq!(left.status, AccountStatus::Unknown);
+    assert!(left.attributes.contains(&("active".into(), "false".into())));
     let held: BTreeSet<(&str, &str)> = licences
         .items
         .iter()

@@ -4,8 +4,8 @@
 
 use atlassian_sim::{Org, Person, ProductKey};
 use roster_app::reports;
-use roster_app::store::{Store, StoreWorker};
 use roster_app::store::sqlite::SqliteStore;
+use roster_app::store::{AccountFilter, Store, StoreWorker};
 use roster_tests::harness::{self, NOW};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
@@ -173,6 +173,48 @@ async fn reports_equal_the_ground_truth() {
             "{product:?} held"
         );
     }
+
+    // Jira cannot tell a suspended account from a deactivated one; the
+    // accounts report takes the organization admin connector's word.
+    let statuses = |connector: &str, store: &mut dyn Store| {
+        let mut rows = BTreeMap::new();
+        let filter = AccountFilter {
+            connector: Some(connector.to_owned()),
+            ..AccountFilter::default()
+        };
+        store
+            .each_account(&filter, &mut |a| {
+                rows.insert(a.id.clone(), a);
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+        rows
+    };
+    let admin = statuses("atlassian-admin", &mut *store);
+    let jira = statuses("jira", &mut *store);
+    let mut borrowed = BTreeMap::<&str, usize>::new();
+    for a in jira.values() {
+        match (&a.status_from, admin.get(&a.id)) {
+            (Some(from), Some(known)) => {
+                assert_eq!(from, "atlassian-admin");
+                assert_eq!(a.status, known.status, "{}", a.id);
+                *borrowed.entry(known.status.as_str()).or_default() += 1;
+            }
+            // Jira's own word, or nobody else's (apps and portal
+            // customers are in no directory).
+            (None, admin) => assert!(
+                a.status == "active" || (a.status == "unknown" && admin.is_none()),
+                "{}: {}",
+                a.id,
+                a.status
+            ),
+            (Some(_), None) => panic!("{}: a status from nowhere", a.id),
+        }
+    }
+    assert!(
+        borrowed.contains_key("suspended") && borrowed.contains_key("deactivated"),
+        "Jira's inactive accounts are told apart: {borrowed:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -257,18 +257,25 @@ impl Jira {
     }
 }
 
-/// The account a Jira user in `groups` is: active or not, with the site
-/// user's kind, email and name.
+/// The account a Jira user in `groups` is, with the site user's kind,
+/// email and name. Jira's `active: false` covers a suspended account, a
+/// deactivated one and one removed from Jira alike, so such an account's
+/// status is unknown (the organization admin connector knows it), with
+/// Jira's own word kept as the `active` attribute.
 fn account(user: &User, groups: Vec<String>) -> Account {
     let status = if user.active {
         AccountStatus::Active
     } else {
-        AccountStatus::Deactivated
+        AccountStatus::Unknown
     };
-    Account {
+    let mut account = Account {
         groups,
         ..user.account(status)
-    }
+    };
+    account
+        .attributes
+        .push(("active".into(), user.active.to_string()));
+    account
 }
 
 roster_sdk::export_connector!(Jira);

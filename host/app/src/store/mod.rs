@@ -253,8 +253,15 @@ pub struct AccountRow {
     pub email: Option<String>,
     /// Name.
     pub display_name: Option<String>,
-    /// `active`, `suspended`, `deactivated`, `invited`, `unknown`.
+    /// `active`, `suspended`, `deactivated`, `invited`, `unknown`: the
+    /// connector's own, or where it does not know, what another connector
+    /// reports for the same account id (see `status_from`).
     pub status: String,
+    /// The connector the status comes from when the account's own
+    /// connector could not tell (Jira's `active: false` does not say
+    /// whether an account is suspended or deactivated; the organization
+    /// admin connector does).
+    pub status_from: Option<String>,
     /// `human`, `app`, `customer`, `service`, `unknown`.
     pub kind: String,
 }

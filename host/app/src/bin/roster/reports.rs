@@ -54,7 +54,15 @@ pub fn accounts(config: &Path, filter: AccountFilter, format: Format) -> Result<
     let mut store = report_store(&app)?;
     let mut stdout = output::stdout();
     let mut out = RowWriter::new(
-        &["connector", "id", "email", "name", "status", "kind"],
+        &[
+            "connector",
+            "id",
+            "email",
+            "name",
+            "status",
+            "kind",
+            "status_from",
+        ],
         format,
         &mut stdout,
         STREAMED_LAYOUT_ROWS,
@@ -67,6 +75,7 @@ pub fn accounts(config: &Path, filter: AccountFilter, format: Format) -> Result<
             a.display_name.into(),
             a.status.into(),
             a.kind.into(),
+            a.status_from.into(),
         ])
     })?;
     out.finish()?;
@@ -86,6 +95,7 @@ pub fn person(config: &Path, who: &str, format: Format) -> Result<()> {
         "account_id",
         "email",
         "status",
+        "status_from",
         "product",
         "instance",
         "role",
@@ -115,6 +125,7 @@ pub fn person(config: &Path, who: &str, format: Format) -> Result<()> {
             a.id.into(),
             a.email.into(),
             a.status.into(),
+            a.status_from.into(),
             product,
             instance,
             role,

@@ -8,7 +8,7 @@ use crate::store::{
     AccountFilter, AccountRow, PersonLicence, PersonRow, ProductInstance, ProductSeats, Seat,
 };
 use rusqlite::{Connection, params};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use time::{Date, Duration};
@@ -280,29 +280,31 @@ pub(super) fn each_account(
     filter: &AccountFilter,
     each: &mut dyn FnMut(AccountRow) -> ControlFlow<()>,
 ) -> rusqlite::Result<()> {
+    let known = known_statuses(conn, filter.connector.as_deref(), None)?;
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT t.connector, t.id, t.email, t.display_name, t.status, t.kind
          FROM accounts t {CURRENT}
-         WHERE (?1 IS NULL OR t.connector = ?1) AND (?2 IS NULL OR t.status = ?2)
-           AND (?3 IS NULL OR (t.connector, t.id) IN (
+         WHERE (?1 IS NULL OR t.connector = ?1)
+           AND (?2 IS NULL OR (t.connector, t.id) IN (
                  SELECT l.connector, l.account_id FROM licenses l
                  JOIN current lc ON lc.connector = l.connector AND lc.generation = l.generation
-                 WHERE l.product_key = ?3))"
+                 WHERE l.product_key = ?2))"
     ))?;
     let needle = filter.search.as_deref().map(str::to_lowercase);
-    let mut rows = stmt.query(params![filter.connector, filter.status, filter.product])?;
+    let mut rows = stmt.query(params![filter.connector, filter.product])?;
     while let Some(row) = rows.next()? {
-        let account = account_row(row)?;
-        let found = needle.as_deref().is_none_or(|n| {
-            [
-                Some(account.id.as_str()),
-                account.email.as_deref(),
-                account.display_name.as_deref(),
-            ]
-            .into_iter()
-            .flatten()
-            .any(|f| f.to_lowercase().contains(n))
-        });
+        let account = account_row(row, &known)?;
+        let found = filter.status.as_ref().is_none_or(|s| *s == account.status)
+            && needle.as_deref().is_none_or(|n| {
+                [
+                    Some(account.id.as_str()),
+                    account.email.as_deref(),
+                    account.display_name.as_deref(),
+                ]
+                .into_iter()
+                .flatten()
+                .any(|f| f.to_lowercase().contains(n))
+            });
         if found && each(account).is_break() {
             break;
         }
@@ -310,13 +312,53 @@ pub(super) fn each_account(
     Ok(())
 }
 
-fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
+/// For each account id that some current account (of `connector`, or of
+/// any, and among `ids` when given, a JSON list) has with status
+/// `unknown`, the status another connector reports for it and that
+/// connector: the first in connector order that knows.
+fn known_statuses(
+    conn: &Connection,
+    connector: Option<&str>,
+    ids: Option<&str>,
+) -> rusqlite::Result<HashMap<String, (String, String)>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "WITH unknown AS (
+           SELECT DISTINCT t.id FROM accounts t {CURRENT}
+           WHERE t.status = 'unknown' AND (?1 IS NULL OR t.connector = ?1)
+             AND (?2 IS NULL OR t.id IN (SELECT value FROM json_each(?2))))
+         SELECT t.id, t.status, t.connector FROM accounts t {CURRENT}
+         WHERE t.status <> 'unknown' AND t.id IN unknown
+         ORDER BY t.connector"
+    ))?;
+    let mut known = HashMap::new();
+    let mut rows = stmt.query(params![connector, ids])?;
+    while let Some(r) = rows.next()? {
+        known.entry(r.get(0)?).or_insert((r.get(1)?, r.get(2)?));
+    }
+    Ok(known)
+}
+
+/// An account row; an unknown status replaced by one `known` has for it.
+fn account_row(
+    r: &rusqlite::Row<'_>,
+    known: &HashMap<String, (String, String)>,
+) -> rusqlite::Result<AccountRow> {
+    let id: String = r.get(1)?;
+    let mut status: String = r.get(4)?;
+    let mut status_from = None;
+    if status == "unknown"
+        && let Some((other, connector)) = known.get(&id)
+    {
+        status.clone_from(other);
+        status_from = Some(connector.clone());
+    }
     Ok(AccountRow {
         connector: r.get(0)?,
-        id: r.get(1)?,
+        id,
         email: r.get(2)?,
         display_name: r.get(3)?,
-        status: r.get(4)?,
+        status,
+        status_from,
         kind: r.get(5)?,
     })
 }
@@ -384,13 +426,14 @@ pub(super) fn person(conn: &Connection, who: &str) -> rusqlite::Result<Option<Ve
         ));
     }
     let mut out = Vec::new();
+    let known = known_statuses(conn, None, Some(&ids))?;
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT t.connector, t.id, t.email, t.display_name, t.status, t.kind
          FROM accounts t {CURRENT} WHERE t.id IN (SELECT value FROM json_each(?1))"
     ))?;
     let mut rows = stmt.query([&ids])?;
     while let Some(r) = rows.next()? {
-        let account = account_row(r)?;
+        let account = account_row(r, &known)?;
         let mine: Vec<PersonLicence> = licences
             .iter()
             .filter(|(c, id, _)| *c == account.connector && *id == account.id)
