@@ -108,7 +108,9 @@ impl Org {
         }
     }
 
-    /// `GET /admin/v1/orgs/{orgId}`: the organization's name.
+    /// `GET /admin/v1/orgs/{orgId}`: the organization's name. Still v1: it
+    /// has no v2 counterpart and is not among the v1 endpoints retired on
+    /// 2026-06-30.
     pub fn org_name(&self) -> Result<String> {
         #[derive(Deserialize)]
         struct One {
@@ -119,7 +121,8 @@ impl Org {
     }
 
     /// `GET /admin/v1/orgs`: the organizations the key administers (the
-    /// first page), as `name (id)`.
+    /// first page), as `name (id)`. Still v1, for the same reason as
+    /// [`Org::org_name`].
     pub fn orgs(&self) -> Result<Vec<String>> {
         let page: LinksPage<Organization> = self
             .rest
@@ -245,6 +248,9 @@ impl Org {
         Ok(holders.into_iter().map(|u| u.account_id).collect())
     }
 
+    /// v1 `last-active-dates` was not retired with the v1 directory
+    /// endpoints; it is the fallback for an organisation whose v2 user
+    /// search sends no `lastActiveTimestamp` in `productAccess`.
     fn last_active_request(&self, account_id: &str) -> Result<Request> {
         let path = ["directory", "users", account_id, "last-active-dates"];
         Ok(self.rest.get(self.org_url("v1", &path)?))
