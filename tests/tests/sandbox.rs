@@ -806,6 +806,77 @@ async fn a_dry_run_refuses_writes_at_the_host() {
     assert_eq!(server.seen().len(), 1);
 }
 
+/// A journal that keeps what it is told, or refuses everything.
+struct Kept {
+    writes: std::sync::Mutex<Vec<roster_sandbox::Write>>,
+    refuse: bool,
+    /// Requests the server had seen when each write was recorded.
+    seen_then: std::sync::Mutex<Vec<usize>>,
+    server: TestServer,
+}
+
+impl roster_sandbox::WriteJournal for Kept {
+    fn record(&self, write: &roster_sandbox::Write) -> Result<(), String> {
+        self.seen_then
+            .lock()
+            .unwrap()
+            .push(self.server.seen().len());
+        if self.refuse {
+            return Err("the disk is full".into());
+        }
+        self.writes.lock().unwrap().push(write.clone());
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn every_write_is_journaled_redacted_before_it_is_sent_and_unsent_if_it_cannot_be() {
+    let (runtime, connector) = load(options(true)).await;
+    for refuse in [false, true] {
+        let journal = Arc::new(Kept {
+            writes: Default::default(),
+            refuse,
+            seen_then: Default::default(),
+            server: TestServer::start().await.unwrap(),
+        });
+        let target = format!("{}/echo?token={SECRET}", journal.server.url());
+        let c = config(
+            &journal.server.url(),
+            "nothing",
+            json!({ "target": target, "method": "POST", "auth": "key" }),
+        );
+        let mut session = runtime
+            .open(&connector, &c, SessionOptions::default())
+            .await
+            .unwrap();
+        let outcome = session
+            .apply(&Action::Suspend("a1".into()), journal.clone())
+            .await
+            .unwrap();
+        assert_eq!(*journal.seen_then.lock().unwrap(), [0], "recorded first");
+        if refuse {
+            assert!(journal.server.seen().is_empty(), "never sent");
+            assert!(
+                outcome.summary.contains(
+                    "not sent, because the journal could not record it: the disk is full"
+                ),
+                "{}",
+                outcome.summary
+            );
+        } else {
+            assert_eq!(journal.server.seen().len(), 1);
+            let writes = journal.writes.lock().unwrap();
+            assert_eq!(writes.len(), 1);
+            assert_eq!(writes[0].method, "POST");
+            assert!(
+                writes[0].url.ends_with("/echo?token=[redacted]"),
+                "{:?}",
+                writes[0]
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_component_built_against_an_unknown_version_is_refused() {
     let runtime = Runtime::new(options(false)).unwrap();

@@ -6,6 +6,7 @@ use crate::contract::v0_2_0::roster::connector::{http as http_import, log as log
 use crate::contract::{HttpError, Level, Request, Response, v0_1_0, v0_2_0};
 use crate::guest_log::{GuestOutput, LogBudget};
 use crate::http::{Absorbed, BodyBudget, Gateway, SessionHttp, method_name};
+use crate::journal::{Write, WriteJournal};
 use crate::limits::{Limits, MemoryLimiter};
 use futures::future::join_all;
 use std::sync::Arc;
@@ -13,14 +14,15 @@ use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 /// What a call may write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone)]
 pub(crate) enum Writes {
     /// Nothing: every call but `provision` only reads.
     Refused,
     /// A dry run's writes, refused with `dry-run` (the connector plans them).
     Planned,
-    /// A real `provision`'s writes, sent.
-    Sent,
+    /// A real `provision`'s writes, sent, each recorded first in the
+    /// journal when there is one.
+    Sent(Option<Arc<dyn WriteJournal>>),
 }
 
 /// The store data of a connector instance.
@@ -126,8 +128,17 @@ impl State {
                 self.http.redactor.text(&request.url)
             )
         };
-        match self.writes {
-            Writes::Sent => Ok(()),
+        match &self.writes {
+            Writes::Sent(None) => Ok(()),
+            Writes::Sent(Some(journal)) => {
+                let write = Write::of(request, &self.http.redactor);
+                journal.record(&write).map_err(|e| {
+                    HttpError::Denied(format!(
+                        "{}: not sent, because the journal could not record it: {e}",
+                        what()
+                    ))
+                })
+            }
             Writes::Planned => Err(HttpError::DryRun(what())),
             Writes::Refused => Err(HttpError::Denied(format!(
                 "{}: only `provision` may write; this call may send `GET`, `HEAD` and the \

@@ -36,6 +36,7 @@ pub mod contract;
 mod guest_log;
 pub mod http;
 mod imports;
+pub mod journal;
 pub mod limits;
 pub mod manifest;
 pub mod policy;
@@ -47,6 +48,7 @@ pub use component::Component;
 pub use http::{
     Absorbed, BudgetLimits, HttpLimits, KNOWN_QUOTAS, NetworkPolicy, Quota, Retries, Tape, backoff,
 };
+pub use journal::{Write, WriteJournal};
 pub use limits::Limits;
 pub use runtime::{LoadError, OpenError, Runtime, RuntimeOptions, SessionOptions};
 pub use session::{CallError, Session};

@@ -8,6 +8,7 @@ use crate::contract::{
 };
 use crate::http::Absorbed;
 use crate::imports::{State, Writes};
+use crate::journal::WriteJournal;
 use crate::manifest::Manifest;
 use std::fmt;
 use std::sync::Arc;
@@ -240,10 +241,23 @@ impl Session {
         let writes = if dry_run {
             Writes::Planned
         } else {
-            Writes::Sent
+            Writes::Sent(None)
         };
         session_call!(self, writes, |i, store, h| i
             .provision(store, h, action, dry_run))
+    }
+
+    /// Carries out a provisioning action, recording each write request in
+    /// `journal` before it is sent (a write the journal cannot record is
+    /// not sent): what may have reached the upstream is on record even if
+    /// this process is killed mid-call.
+    pub async fn apply(
+        &mut self,
+        action: &Action,
+        journal: Arc<dyn WriteJournal>,
+    ) -> Result<Outcome, CallError> {
+        session_call!(self, Writes::Sent(Some(journal)), |i, store, h| i
+            .provision(store, h, action, false))
     }
 
     /// Resets the per-call state; fails if the instance was discarded.
