@@ -355,6 +355,126 @@ pub struct PersonLicence {
     pub last_active: Option<Date>,
 }
 
+/// What an audit record says of an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditPhase {
+    /// Part of a plan that was saved or is about to be applied.
+    Planned,
+    /// About to be carried out; the planned requests are those it may send.
+    Started,
+    /// One write request, recorded before it was sent: it may have reached
+    /// the upstream.
+    Sent,
+    /// Carried out.
+    Applied,
+    /// Nothing to do: the target already was in the requested state.
+    Unchanged,
+    /// It failed; `error` says why.
+    Failed,
+    /// Not carried out, because the target changed since it was planned.
+    Refused,
+}
+
+impl AuditPhase {
+    /// Every phase, in the order an action goes through them.
+    pub const ALL: [AuditPhase; 7] = [
+        AuditPhase::Planned,
+        AuditPhase::Started,
+        AuditPhase::Sent,
+        AuditPhase::Applied,
+        AuditPhase::Unchanged,
+        AuditPhase::Failed,
+        AuditPhase::Refused,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditPhase::Planned => "planned",
+            AuditPhase::Started => "started",
+            AuditPhase::Sent => "sent",
+            AuditPhase::Applied => "applied",
+            AuditPhase::Unchanged => "unchanged",
+            AuditPhase::Failed => "failed",
+            AuditPhase::Refused => "refused",
+        }
+    }
+
+    /// The phase of a stored name.
+    pub fn parse(name: &str) -> Option<AuditPhase> {
+        AuditPhase::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+
+    /// Whether the action is over with this phase.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            AuditPhase::Applied | AuditPhase::Unchanged | AuditPhase::Failed | AuditPhase::Refused
+        )
+    }
+}
+
+/// One record of the audit log, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Who asked for it (`--actor`, by default the OS user).
+    pub actor: String,
+    /// The plan it belongs to.
+    pub plan: String,
+    /// Its position in the plan.
+    pub step: u32,
+    /// The connector instance.
+    pub connector: String,
+    /// `grant`, `revoke`, `suspend`, `restore`, `remove` or `invite`.
+    pub action: String,
+    /// What it acts on: an account id, with the product or group.
+    pub target: String,
+    /// The person's email, when known.
+    pub person: Option<String>,
+    /// What happened.
+    pub phase: AuditPhase,
+    /// One sentence for the operator.
+    pub summary: String,
+    /// The write requests (planned, or the one sent), secrets redacted.
+    pub requests: Vec<roster_sandbox::Write>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// An audit record as stored: its entry, when, and its place in the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// Its number, from 1.
+    pub seq: i64,
+    /// When it was written (RFC 3339).
+    pub at: String,
+    /// What it says.
+    pub entry: AuditEntry,
+    /// The SHA-256 of the record and the digest of the one before, hex.
+    pub digest: String,
+}
+
+/// Which audit records `roster audit` lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Only those written at or after this instant or day (RFC 3339 or
+    /// `YYYY-MM-DD`).
+    pub since: Option<String>,
+    /// Only those about this email or account id.
+    pub person: Option<String>,
+    /// Only those of this plan.
+    pub plan: Option<String>,
+}
+
+/// The first audit record that does not chain to the one before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditBreak {
+    /// The record's number.
+    pub seq: i64,
+    /// What does not match.
+    pub why: String,
+}
+
 /// What sync, reports and provisioning need of a store. Every method
 /// blocks; async code runs a store on a thread of its own
 /// ([`StoreWorker`]).
@@ -443,4 +563,19 @@ pub trait Store: Send {
     /// Every account of the person with this email or account id, and what
     /// each holds; none when no account has it.
     fn person(&mut self, who: &str) -> Result<Option<Vec<PersonRow>>, StoreError>;
+
+    /// Appends `entry` to the audit log, chained to the record before it.
+    fn append_audit(&mut self, entry: &AuditEntry) -> Result<AuditRecord, StoreError>;
+
+    /// Hands each audit record that `filter` keeps to `each`, oldest
+    /// first, until it breaks.
+    fn each_audit(
+        &self,
+        filter: &AuditFilter,
+        each: &mut dyn FnMut(AuditRecord) -> ControlFlow<()>,
+    ) -> Result<(), StoreError>;
+
+    /// Walks the whole audit log; the first record that does not chain (its
+    /// contents edited, or a record before it removed), if any.
+    fn verify_audit(&self) -> Result<Option<AuditBreak>, StoreError>;
 }

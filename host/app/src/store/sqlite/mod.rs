@@ -11,13 +11,15 @@
 //! reports count are kept in tables of their own, rebuilt when the current
 //! generations change (see [`people`]).
 
+mod audit;
 mod people;
 mod reports;
 mod schema;
 
 use super::{
-    AccountFilter, AccountRow, Checkpoint, PageRows, PersonRow, ProductInstance, ProductSeats, Run,
-    RunRetries, RunStatus, Seat, Store, StoreError, Unseen,
+    AccountFilter, AccountRow, AuditBreak, AuditEntry, AuditFilter, AuditRecord, Checkpoint,
+    PageRows, PersonRow, ProductInstance, ProductSeats, Run, RunRetries, RunStatus, Seat, Store,
+    StoreError, Unseen,
 };
 use roster_sandbox::contract::{AccountKind, AccountStatus, Instant, ProductRef, Stream};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
@@ -555,6 +557,22 @@ impl Store for SqliteStore {
 
     fn person(&mut self, who: &str) -> Result<Option<Vec<PersonRow>>, StoreError> {
         reports::person(&self.conn, who).map_err(|e| self.sqlite(e))
+    }
+
+    fn append_audit(&mut self, entry: &AuditEntry) -> Result<AuditRecord, StoreError> {
+        audit::append(&mut self.conn, entry).map_err(|e| sqlite_at(&self.path, e))
+    }
+
+    fn each_audit(
+        &self,
+        filter: &AuditFilter,
+        each: &mut dyn FnMut(AuditRecord) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        audit::each(&self.conn, filter, each).map_err(|e| self.sqlite(e))
+    }
+
+    fn verify_audit(&self) -> Result<Option<AuditBreak>, StoreError> {
+        audit::verify(&self.conn).map_err(|e| self.sqlite(e))
     }
 }
 

@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 /// The schema version this Roster writes (SQLite's `user_version`).
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Tables holding connector data, keyed by connector and generation.
 pub(super) const DATA_TABLES: [&str; 4] = ["accounts", "products", "licenses", "usage"];
@@ -212,6 +212,33 @@ CREATE TABLE run_unseen (
 );
 ";
 
+/// Version 5: the audit log of access changes (see `audit`), which no
+/// statement may update or delete from.
+const V5: &str = "
+CREATE TABLE audit (
+    seq       INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    plan      TEXT NOT NULL,
+    step      INTEGER NOT NULL,
+    connector TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    target    TEXT NOT NULL,
+    person    TEXT,
+    phase     TEXT NOT NULL,
+    summary   TEXT NOT NULL,
+    requests  TEXT NOT NULL,
+    error     TEXT,
+    prev      TEXT NOT NULL,
+    digest    TEXT NOT NULL
+);
+CREATE INDEX audit_by_plan ON audit (plan, step);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+";
+
 /// Why the schema could not be brought up to date.
 pub(super) enum MigrateError {
     Sqlite(rusqlite::Error),
@@ -230,7 +257,7 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     if current == SCHEMA_VERSION {
         return Ok(());
     }
-    let steps: [&str; 4] = [V1, V2, V3, V4];
+    let steps: [&str; 5] = [V1, V2, V3, V4, V5];
     loop {
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)

@@ -906,3 +906,85 @@ fn holders_an_upstream_counts_but_no_connector_lists_are_recorded_and_reported()
     assert_eq!(store.runs().unwrap()[0].unseen, []);
     assert_eq!(not_visible(&mut store), None);
 }
+
+fn audit_entry(step: u32, phase: crate::store::AuditPhase) -> crate::store::AuditEntry {
+    crate::store::AuditEntry {
+        actor: "ops".into(),
+        plan: "p1".into(),
+        step,
+        connector: "jira".into(),
+        action: "revoke".into(),
+        target: "a1 jira-software".into(),
+        person: Some("ana@acme.example".into()),
+        phase,
+        summary: format!("step {step}"),
+        requests: vec![roster_sandbox::Write {
+            method: "DELETE".into(),
+            url: "https://acme.atlassian.net/rest/api/3/group/user?accountId=a1".into(),
+            body: None,
+        }],
+        error: None,
+    }
+}
+
+#[test]
+fn the_audit_log_is_append_only_and_verify_names_the_first_record_that_does_not_chain() {
+    use crate::store::{AuditFilter, AuditPhase};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("roster.db")).unwrap();
+    for step in 0..4 {
+        let record = store
+            .append_audit(&audit_entry(step, AuditPhase::Started))
+            .unwrap();
+        assert_eq!(record.seq, i64::from(step) + 1);
+    }
+    assert_eq!(store.verify_audit().unwrap(), None);
+    let mut listed = Vec::new();
+    let filter = AuditFilter {
+        person: Some("ANA@acme.example".into()),
+        ..AuditFilter::default()
+    };
+    store
+        .each_audit(&filter, &mut |r| {
+            listed.push(r);
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(listed.len(), 4);
+    assert_eq!(listed[1].entry, audit_entry(1, AuditPhase::Started));
+
+    let refused = store
+        .conn()
+        .execute("UPDATE audit SET summary = 'nothing' WHERE seq = 2", [])
+        .unwrap_err();
+    assert!(refused.to_string().contains("append-only"), "{refused}");
+    assert!(
+        store
+            .conn()
+            .execute("DELETE FROM audit WHERE seq = 4", [])
+            .is_err()
+    );
+
+    // Someone who drops the guard and edits a record is found out.
+    store
+        .conn()
+        .execute_batch(
+            "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;
+             UPDATE audit SET summary = 'nothing to see' WHERE seq = 2;",
+        )
+        .unwrap();
+    let broken = store.verify_audit().unwrap().expect("the edit is found");
+    assert_eq!(broken.seq, 2);
+    assert!(broken.why.contains("edited"), "{}", broken.why);
+
+    // Restoring the text but removing a record breaks the chain after it.
+    store
+        .conn()
+        .execute_batch(
+            "UPDATE audit SET summary = 'step 1' WHERE seq = 2; DELETE FROM audit WHERE seq = 3;",
+        )
+        .unwrap();
+    let broken = store.verify_audit().unwrap().expect("the removal is found");
+    assert_eq!(broken.seq, 4);
+    assert!(broken.why.contains("removed"), "{}", broken.why);
+}
