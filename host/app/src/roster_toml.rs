@@ -38,6 +38,92 @@ pub struct RosterToml {
     pub allow_private: bool,
     /// The enabled connector instances, by name.
     pub connectors: Vec<ConfiguredConnector>,
+    /// `[policy.reclaim]`: which idle seats `roster reclaim` takes back.
+    pub reclaim: ReclaimPolicy,
+}
+
+/// `[policy.reclaim]`: which idle seats `roster reclaim` takes back, and
+/// which accounts it keeps whatever their activity.
+///
+/// ```toml
+/// [policy.reclaim]
+/// days = 90                           # idle this long, or never active
+/// products = ["jira-software"]        # default: every product
+/// exclude_groups = ["keep-licence"]
+/// exclude_emails = ["ceo@acme.com", "*@contractors.acme.com"]
+/// exclude_kinds = ["app", "service"]  # the default
+/// min_account_age_days = 30           # the default
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReclaimPolicy {
+    /// Days without activity that make a seat idle; `--days` overrides.
+    pub days: Option<u32>,
+    /// Only these product keys; empty for every product.
+    pub products: Vec<String>,
+    /// Accounts in any of these groups are kept.
+    pub exclude_groups: Vec<String>,
+    /// Accounts with these emails are kept; `*@domain` keeps a domain.
+    pub exclude_emails: Vec<String>,
+    /// Account kinds kept (`human`, `app`, `customer`, `service`,
+    /// `unknown`).
+    pub exclude_kinds: Vec<String>,
+    /// Accounts created fewer days ago are kept: a newcomer who has not
+    /// signed in yet is not an idle seat.
+    pub min_account_age_days: u32,
+}
+
+impl Default for ReclaimPolicy {
+    fn default() -> Self {
+        ReclaimPolicy {
+            days: None,
+            products: Vec::new(),
+            exclude_groups: Vec::new(),
+            exclude_emails: Vec::new(),
+            exclude_kinds: vec!["app".into(), "service".into()],
+            min_account_age_days: 30,
+        }
+    }
+}
+
+impl ReclaimPolicy {
+    /// Why the policy keeps an account of `kind` with `email` in `groups`
+    /// created on `created` (a day), if it does; `today` for its age.
+    pub fn keeps(
+        &self,
+        kind: &str,
+        email: Option<&str>,
+        groups: &[String],
+        created: Option<time::Date>,
+        today: time::Date,
+    ) -> Option<String> {
+        if self.exclude_kinds.iter().any(|k| k == kind) {
+            return Some(format!("{kind} accounts are kept (exclude_kinds)"));
+        }
+        if let Some(email) = email {
+            let email = email.to_lowercase();
+            let listed = self.exclude_emails.iter().find(|e| {
+                let e = e.to_lowercase();
+                match e.strip_prefix('*') {
+                    Some(domain) => email.ends_with(domain),
+                    None => email == e,
+                }
+            });
+            if let Some(listed) = listed {
+                return Some(format!("`{listed}` is kept (exclude_emails)"));
+            }
+        }
+        if let Some(group) = groups.iter().find(|g| self.exclude_groups.contains(g)) {
+            return Some(format!("members of `{group}` are kept (exclude_groups)"));
+        }
+        let min = time::Duration::days(i64::from(self.min_account_age_days));
+        match created {
+            Some(day) if today - day < min => Some(format!(
+                "created {day}, fewer than {} days ago (min_account_age_days)",
+                self.min_account_age_days
+            )),
+            _ => None,
+        }
+    }
 }
 
 /// One `[connectors.<name>]` table.
@@ -119,7 +205,32 @@ struct File {
     network: NetworkTable,
     #[serde(default)]
     connectors: BTreeMap<String, ConnectorTable>,
+    #[serde(default)]
+    policy: PolicyTable,
 }
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PolicyTable {
+    reclaim: Option<ReclaimTable>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReclaimTable {
+    days: Option<u32>,
+    #[serde(default)]
+    products: Vec<String>,
+    #[serde(default)]
+    exclude_groups: Vec<String>,
+    #[serde(default)]
+    exclude_emails: Vec<String>,
+    exclude_kinds: Option<Vec<String>>,
+    min_account_age_days: Option<u32>,
+}
+
+/// The account kinds the contract knows.
+const KINDS: [&str; 5] = ["human", "app", "customer", "service", "unknown"];
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -252,6 +363,39 @@ impl RosterToml {
                 config,
             });
         }
+        let reclaim = match parsed.policy.reclaim {
+            None => ReclaimPolicy::default(),
+            Some(t) => {
+                let defaults = ReclaimPolicy::default();
+                let exclude_kinds = t.exclude_kinds.unwrap_or(defaults.exclude_kinds);
+                if let Some(k) = exclude_kinds.iter().find(|k| !KINDS.contains(&k.as_str())) {
+                    return Err(RosterTomlError::Invalid {
+                        file: file.to_owned(),
+                        message: format!(
+                            "policy.reclaim.exclude_kinds: `{k}` is not an account kind (expected \
+                             one of {})",
+                            KINDS.join(", ")
+                        ),
+                    });
+                }
+                if t.days == Some(0) {
+                    return Err(RosterTomlError::Invalid {
+                        file: file.to_owned(),
+                        message: "policy.reclaim.days: expected 1 or more".into(),
+                    });
+                }
+                ReclaimPolicy {
+                    days: t.days,
+                    products: t.products,
+                    exclude_groups: t.exclude_groups,
+                    exclude_emails: t.exclude_emails,
+                    exclude_kinds,
+                    min_account_age_days: t
+                        .min_account_age_days
+                        .unwrap_or(defaults.min_account_age_days),
+                }
+            }
+        };
         Ok(RosterToml {
             file: file.to_owned(),
             store: relative(
@@ -263,6 +407,7 @@ impl RosterToml {
             ),
             allow_private: parsed.network.allow_private,
             connectors,
+            reclaim,
         })
     }
 
@@ -341,6 +486,64 @@ mod tests {
             &|id| id == "jira",
             &|var| (var == "JIRA_TOKEN").then(|| "t0ken".to_owned()),
         )
+    }
+
+    #[test]
+    fn the_reclaim_policy_keeps_what_it_names_and_refuses_an_unknown_kind() {
+        use time::macros::date;
+        let defaults = parse("").unwrap().reclaim;
+        assert_eq!(defaults, ReclaimPolicy::default());
+        let p = parse(
+            r#"
+            [policy.reclaim]
+            days = 60
+            exclude_groups = ["keep"]
+            exclude_emails = ["CEO@acme.com", "*@contractors.acme.com"]
+            min_account_age_days = 14
+            "#,
+        )
+        .unwrap()
+        .reclaim;
+        assert_eq!(p.days, Some(60));
+        assert_eq!(p.exclude_kinds, ["app", "service"], "the default kinds");
+        let today = date!(2026 - 12 - 01);
+        let old = Some(date!(2025 - 01 - 01));
+        let keeps = |kind, email, groups: &[&str], created| {
+            let groups: Vec<String> = groups.iter().map(|g| g.to_string()).collect();
+            p.keeps(kind, email, &groups, created, today)
+        };
+        assert_eq!(keeps("human", Some("ana@acme.com"), &["staff"], old), None);
+        assert!(
+            keeps("app", None, &[], old)
+                .unwrap()
+                .contains("exclude_kinds")
+        );
+        assert!(
+            keeps("human", Some("ceo@acme.com"), &[], old)
+                .unwrap()
+                .contains("exclude_emails")
+        );
+        assert!(keeps("human", Some("bo@contractors.acme.com"), &[], old).is_some());
+        assert!(
+            keeps("human", Some("bo@acme.com"), &["keep"], old)
+                .unwrap()
+                .contains("`keep`")
+        );
+        let recent = Some(date!(2026 - 11 - 20));
+        assert!(
+            keeps("human", Some("new@acme.com"), &[], recent)
+                .unwrap()
+                .contains("2026-11-20")
+        );
+        assert_eq!(keeps("human", Some("new@acme.com"), &[], None), None);
+
+        let err = parse("[policy.reclaim]\nexclude_kinds = [\"robot\"]\n").unwrap_err();
+        assert!(
+            err.to_string().contains("`robot` is not an account kind"),
+            "{err}"
+        );
+        let err = parse("[policy.reclaim]\ndayz = 3\n").unwrap_err();
+        assert!(err.to_string().contains("dayz"), "{err}");
     }
 
     #[test]

@@ -264,6 +264,11 @@ pub struct AccountRow {
     pub status_from: Option<String>,
     /// `human`, `app`, `customer`, `service`, `unknown`.
     pub kind: String,
+    /// The groups the account is in.
+    pub groups: Vec<String>,
+    /// When it was created or added, as the upstream says (a day or an
+    /// RFC 3339 timestamp).
+    pub created_at: Option<String>,
 }
 
 /// A product instance of the current snapshot, as reports name it.

@@ -282,7 +282,7 @@ pub(super) fn each_account(
 ) -> rusqlite::Result<()> {
     let known = known_statuses(conn, filter.connector.as_deref(), None)?;
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT t.connector, t.id, t.email, t.display_name, t.status, t.kind
+        "SELECT t.connector, t.id, t.email, t.display_name, t.status, t.kind, t.groups, t.created_at
          FROM accounts t {CURRENT}
          WHERE (?1 IS NULL OR t.connector = ?1)
            AND (?2 IS NULL OR (t.connector, t.id) IN (
@@ -360,6 +360,8 @@ fn account_row(
         status,
         status_from,
         kind: r.get(5)?,
+        groups: serde_json::from_str(r.get_ref(6)?.as_str()?).unwrap_or_default(),
+        created_at: r.get(7)?,
     })
 }
 
@@ -428,7 +430,7 @@ pub(super) fn person(conn: &Connection, who: &str) -> rusqlite::Result<Option<Ve
     let mut out = Vec::new();
     let known = known_statuses(conn, None, Some(&ids))?;
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT t.connector, t.id, t.email, t.display_name, t.status, t.kind
+        "SELECT t.connector, t.id, t.email, t.display_name, t.status, t.kind, t.groups, t.created_at
          FROM accounts t {CURRENT} WHERE t.id IN (SELECT value FROM json_each(?1))"
     ))?;
     let mut rows = stmt.query([&ids])?;
