@@ -34,7 +34,7 @@ pub fn unused_prices<'p>(prices: &'p Prices, instances: &[&ProductInstance]) -> 
 }
 
 /// The host of an instance's address (`acme.atlassian.net`).
-fn host_of(instance: &ProductInstance) -> Option<String> {
+pub fn host_of(instance: &ProductInstance) -> Option<String> {
     let url = url::Url::parse(instance.url.as_deref()?).ok()?;
     url.host_str().map(str::to_owned)
 }

@@ -37,6 +37,9 @@ pub struct Behaviour {
     /// Whether Bitbucket's `next` links point at another host (a lying or
     /// compromised upstream), which a connector must not follow.
     pub foreign_next: bool,
+    /// Writes whose path or query contains one of these texts are answered
+    /// `500` without being applied: one failing action among others.
+    pub failing_writes: Vec<String>,
 }
 
 impl Default for Behaviour {
@@ -53,6 +56,7 @@ impl Default for Behaviour {
             write_resets: 0.0,
             search_last_active: true,
             foreign_next: false,
+            failing_writes: Vec::new(),
         }
     }
 }

@@ -557,6 +557,15 @@ async fn misbehave(
         {
             Fate::Reset
         }
+        Fate::Answer
+            if is_write(upstream, &method, &path)
+                && behaviour.failing_writes.iter().any(|f| {
+                    path.contains(f.as_str())
+                        || query.as_deref().is_some_and(|q| q.contains(f.as_str()))
+                }) =>
+        {
+            Fate::ServerError(500)
+        }
         fate => fate,
     };
     let mut response = match fate {

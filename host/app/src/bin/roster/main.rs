@@ -1,6 +1,8 @@
 //! `roster`: enable SaaS connectors one at a time, check them, sync them
-//! into a local store, and read licence and usage reports.
+//! into a local store, read licence and usage reports, and change access
+//! through plans that are reviewed, applied and audited.
 
+mod access;
 mod app;
 mod catalog;
 mod demo;
@@ -8,8 +10,9 @@ mod output;
 mod reports;
 mod run;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use output::Format;
+use roster_sandbox::contract::ActionKind;
 use std::path::PathBuf;
 
 /// Roster: who has an account in each SaaS product, which paid seat each
@@ -23,6 +26,40 @@ struct Cli {
     config: PathBuf,
     #[command(subcommand)]
     command: Command,
+}
+
+/// What the commands that change access share.
+#[derive(Args)]
+struct PlanArgs {
+    /// Carry the plan out; without it, only the plan is printed and
+    /// nothing changes.
+    #[arg(long)]
+    apply: bool,
+    /// Do not ask before applying more than 10 changes.
+    #[arg(long)]
+    yes: bool,
+    /// Save the plan to this file, to review and carry out later with
+    /// `roster apply FILE`.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Who is changing access, for the audit log (default: the OS user).
+    #[arg(long)]
+    actor: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+}
+
+impl PlanArgs {
+    fn options(self) -> access::PlanOptions {
+        access::PlanOptions {
+            apply: self.apply,
+            yes: self.yes,
+            out: self.out,
+            actor: self.actor,
+            format: Format::or_default(self.format),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -114,6 +151,141 @@ enum Command {
         #[arg(long, value_enum)]
         format: Option<Format>,
     },
+    /// Give a person a product (or a group) through a connector.
+    Grant {
+        /// The connector instance.
+        connector: String,
+        /// The person: an email or an account id.
+        who: String,
+        /// The product key, or `key@instance` (its id or host) when it has
+        /// several instances.
+        product: Option<String>,
+        /// A group (id or name) instead of a product.
+        #[arg(long, conflicts_with = "product")]
+        group: Option<String>,
+        #[command(flatten)]
+        plan: PlanArgs,
+    },
+    /// Take a product (or a group) away from a person through a connector.
+    Revoke {
+        /// The connector instance.
+        connector: String,
+        /// The person: an email or an account id.
+        who: String,
+        /// The product key, or `key@instance`.
+        product: Option<String>,
+        /// A group (id or name) instead of a product.
+        #[arg(long, conflicts_with = "product")]
+        group: Option<String>,
+        #[command(flatten)]
+        plan: PlanArgs,
+    },
+    /// Block a person's sign-in, keeping the account.
+    Suspend {
+        /// The connector instance.
+        connector: String,
+        /// The person: an email or an account id.
+        who: String,
+        #[command(flatten)]
+        plan: PlanArgs,
+    },
+    /// Undo a suspension.
+    Restore {
+        /// The connector instance.
+        connector: String,
+        /// The person: an email or an account id.
+        who: String,
+        #[command(flatten)]
+        plan: PlanArgs,
+    },
+    /// Remove a person's account.
+    Remove {
+        /// The connector instance.
+        connector: String,
+        /// The person: an email or an account id.
+        who: String,
+        #[command(flatten)]
+        plan: PlanArgs,
+    },
+    /// Invite someone, granting products.
+    Invite {
+        /// The connector instance.
+        connector: String,
+        /// Where the invitation goes.
+        email: String,
+        /// A product to grant (key or `key@instance`); repeat for several.
+        #[arg(long = "product")]
+        products: Vec<String>,
+        #[command(flatten)]
+        plan: PlanArgs,
+    },
+    /// Invite a newcomer and grant each product through the connector that
+    /// owns it.
+    Onboard {
+        /// Where the invitations go.
+        email: String,
+        /// A product to grant (key or `key@instance`); repeat for several.
+        #[arg(long = "product", required = true)]
+        products: Vec<String>,
+        #[command(flatten)]
+        plan: PlanArgs,
+    },
+    /// Take away all of a person's access, in one plan: suspended where a
+    /// connector can suspend (the organization admin connector covers every
+    /// Atlassian product), revoked product by product elsewhere.
+    Offboard {
+        /// The person: an email or an account id.
+        who: String,
+        #[command(flatten)]
+        plan: PlanArgs,
+    },
+    /// Revoke paid seats not used for N days (or never), except those the
+    /// reclaim policy of roster.toml keeps.
+    Reclaim {
+        /// Days without activity (default: `days` of [policy.reclaim]).
+        #[arg(long)]
+        days: Option<u32>,
+        /// Only this product key; repeat for several (default: the
+        /// policy's `products`, else every product).
+        #[arg(long = "product")]
+        products: Vec<String>,
+        #[command(flatten)]
+        plan: PlanArgs,
+    },
+    /// Carry out a plan saved with `--out`, once each step still plans
+    /// what it did when it was saved.
+    Apply {
+        /// The plan file.
+        file: PathBuf,
+        /// Do not ask before applying more than 10 changes.
+        #[arg(long)]
+        yes: bool,
+        /// Who is changing access, for the audit log (default: the OS user).
+        #[arg(long)]
+        actor: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
+    /// The audit log of access changes.
+    Audit {
+        /// Only records written since this day or instant (`2026-12-01`).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only records about this email or account id.
+        #[arg(long)]
+        person: Option<String>,
+        /// Only records of this plan.
+        #[arg(long)]
+        plan: Option<String>,
+        /// Check that every record chains to the one before, and report
+        /// the first that does not.
+        #[arg(long)]
+        verify: bool,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
     /// Run every built-in connector against the built-in Atlassian
     /// simulator and print the licence report and reclaim candidates.
     Demo {
@@ -124,6 +296,22 @@ enum Command {
         #[arg(long)]
         multi_site: bool,
     },
+}
+
+/// `roster suspend|restore|remove`.
+async fn account_action(
+    config: &std::path::Path,
+    kind: ActionKind,
+    connector: String,
+    who: String,
+    plan: PlanArgs,
+) -> anyhow::Result<()> {
+    let action = access::Single::Account {
+        kind,
+        connector,
+        who,
+    };
+    access::single(config, action, plan.options()).await
 }
 
 #[tokio::main]
@@ -194,5 +382,105 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         ),
         Command::Runs { format } => reports::runs(&config, Format::or_default(format)),
         Command::Demo { people, multi_site } => demo::run(people, multi_site).await,
+        Command::Grant {
+            connector,
+            who,
+            product,
+            group,
+            plan,
+        } => {
+            let action = access::Single::Grant {
+                connector,
+                who,
+                product,
+                group,
+            };
+            access::single(&config, action, plan.options()).await
+        }
+        Command::Revoke {
+            connector,
+            who,
+            product,
+            group,
+            plan,
+        } => {
+            let action = access::Single::Revoke {
+                connector,
+                who,
+                product,
+                group,
+            };
+            access::single(&config, action, plan.options()).await
+        }
+        Command::Suspend {
+            connector,
+            who,
+            plan,
+        } => account_action(&config, ActionKind::Suspend, connector, who, plan).await,
+        Command::Restore {
+            connector,
+            who,
+            plan,
+        } => account_action(&config, ActionKind::Restore, connector, who, plan).await,
+        Command::Remove {
+            connector,
+            who,
+            plan,
+        } => account_action(&config, ActionKind::Remove, connector, who, plan).await,
+        Command::Invite {
+            connector,
+            email,
+            products,
+            plan,
+        } => {
+            let action = access::Single::Invite {
+                connector,
+                email,
+                products,
+            };
+            access::single(&config, action, plan.options()).await
+        }
+        Command::Onboard {
+            email,
+            products,
+            plan,
+        } => access::onboard(&config, &email, &products, plan.options()).await,
+        Command::Offboard { who, plan } => access::offboard(&config, &who, plan.options()).await,
+        Command::Reclaim {
+            days,
+            products,
+            plan,
+        } => access::reclaim(&config, days, products, plan.options()).await,
+        Command::Apply {
+            file,
+            yes,
+            actor,
+            format,
+        } => {
+            let opts = access::PlanOptions {
+                apply: true,
+                yes,
+                out: None,
+                actor,
+                format: Format::or_default(format),
+            };
+            access::apply_saved(&config, &file, opts).await
+        }
+        Command::Audit {
+            since,
+            person,
+            plan,
+            verify,
+            format,
+        } => access::audit(
+            &config,
+            roster_app::store::AuditFilter {
+                since,
+                person,
+                plan,
+            },
+            verify,
+            Format::or_default(format),
+        ),
     }
 }

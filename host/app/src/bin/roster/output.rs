@@ -122,6 +122,11 @@ impl Table {
         self.rows.push(cells);
     }
 
+    /// Whether it has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
     /// Prints in `format` to standard output.
     pub fn print(self, format: Format) -> std::io::Result<()> {
         let mut out = stdout();
