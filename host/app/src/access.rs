@@ -143,6 +143,18 @@ impl Change {
         }
     }
 
+    /// Whom it is about: the account id, or an invitation's email.
+    pub fn subject(&self) -> String {
+        match self {
+            Change::Invite { email, .. } => email.clone(),
+            Change::Grant { account_id, .. }
+            | Change::Revoke { account_id, .. }
+            | Change::Suspend { account_id }
+            | Change::Restore { account_id }
+            | Change::Remove { account_id } => account_id.clone(),
+        }
+    }
+
     /// The contract's action.
     pub fn to_action(&self) -> Action {
         let change = |account_id: &str, target: &Target| AccessChange {
@@ -280,6 +292,23 @@ fn writes(requests: &[PlannedRequest]) -> Vec<Write> {
         .collect()
 }
 
+/// Plans one wanted change: its dry run through its connector.
+pub async fn plan_step(sessions: &mut Sessions, w: Wanted) -> Result<Step, AccessError> {
+    let session = sessions
+        .get_mut(&w.connector)
+        .ok_or_else(|| AccessError::NoConnector(w.connector.clone()))?;
+    let (planned, summary, requests) = dry_run(session, &w.change).await;
+    Ok(Step {
+        connector: w.connector,
+        change: w.change,
+        person: w.person,
+        reason: w.reason,
+        planned,
+        summary,
+        requests,
+    })
+}
+
 /// Plans `wanted`: each change as a dry run through its connector.
 pub async fn plan(
     sessions: &mut Sessions,
@@ -288,27 +317,22 @@ pub async fn plan(
 ) -> Result<Plan, AccessError> {
     let mut steps = Vec::with_capacity(wanted.len());
     for w in wanted {
-        let session = sessions
-            .get_mut(&w.connector)
-            .ok_or_else(|| AccessError::NoConnector(w.connector.clone()))?;
-        let (planned, summary, requests) = dry_run(session, &w.change).await;
-        steps.push(Step {
-            connector: w.connector,
-            change: w.change,
-            person: w.person,
-            reason: w.reason,
-            planned,
-            summary,
-            requests,
-        });
+        steps.push(plan_step(sessions, w).await?);
     }
-    Ok(Plan {
-        format: PLAN_FORMAT,
-        id: new_id(),
-        created_at: now(),
-        command: command.to_owned(),
-        steps,
-    })
+    Ok(Plan::new(command, steps))
+}
+
+impl Plan {
+    /// A new plan of `steps`, made by `command`.
+    pub fn new(command: &str, steps: Vec<Step>) -> Plan {
+        Plan {
+            format: PLAN_FORMAT,
+            id: new_id(),
+            created_at: now(),
+            command: command.to_owned(),
+            steps,
+        }
+    }
 }
 
 /// How one step of an applied plan ended.
@@ -380,9 +404,34 @@ impl WriteJournal for StepJournal {
     }
 }
 
-/// The last phase the audit log records for each step of plan `id`.
-fn finished_steps(store: &SharedStore, id: &str) -> Result<BTreeMap<u32, AuditPhase>, StoreError> {
-    let mut last = BTreeMap::new();
+/// What the audit log says of one step of a plan.
+#[derive(Debug, Clone, Copy)]
+struct Logged {
+    /// The last phase recorded.
+    last: AuditPhase,
+    /// Whether a write of it may have been sent.
+    sent: bool,
+}
+
+impl Logged {
+    /// Whether it needs nothing more: applied, or found unchanged.
+    fn done(self) -> bool {
+        matches!(self.last, AuditPhase::Applied | AuditPhase::Unchanged)
+    }
+
+    /// Whether it was begun and did not succeed: the process was killed,
+    /// or it failed; some of its writes may have gone through.
+    fn unfinished(self) -> bool {
+        matches!(
+            self.last,
+            AuditPhase::Started | AuditPhase::Sent | AuditPhase::Failed
+        )
+    }
+}
+
+/// What the audit log says of each step of plan `id`.
+fn logged_steps(store: &SharedStore, id: &str) -> Result<BTreeMap<u32, Logged>, StoreError> {
+    let mut steps: BTreeMap<u32, Logged> = BTreeMap::new();
     let filter = AuditFilter {
         plan: Some(id.to_owned()),
         ..AuditFilter::default()
@@ -391,18 +440,25 @@ fn finished_steps(store: &SharedStore, id: &str) -> Result<BTreeMap<u32, AuditPh
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .each_audit(&filter, &mut |r| {
-            last.insert(r.entry.step, r.entry.phase);
+            let phase = r.entry.phase;
+            let step = steps.entry(r.entry.step).or_insert(Logged {
+                last: phase,
+                sent: false,
+            });
+            step.last = phase;
+            step.sent |= phase == AuditPhase::Sent;
             ControlFlow::Continue(())
         })?;
-    Ok(last)
+    Ok(steps)
 }
 
 /// Carries out `plan`, auditing each step as `actor`. With `recheck` (a
 /// plan made earlier and saved), every step is planned again first and
-/// nothing is applied if one would now do something else. Steps that
-/// finished under this plan before are skipped; one the log shows started
-/// but not finished (the process was killed) is planned again: if it now
-/// has nothing to do, its writes went through, and it is recorded applied.
+/// nothing is applied if one would now do something else. Steps applied
+/// (or found unchanged) under this plan before are skipped; one the log
+/// shows begun but not finished (the process was killed, or it failed) is
+/// planned again, and if it now has nothing to do it is recorded as done
+/// (applied, when a write of it had been sent) rather than sent again.
 /// One step's failure does not stop the others.
 pub async fn apply(
     plan: &Plan,
@@ -414,7 +470,7 @@ pub async fn apply(
     if plan.format != PLAN_FORMAT {
         return Err(AccessError::Format { found: plan.format });
     }
-    let before = finished_steps(store, &plan.id)?;
+    let before = logged_steps(store, &plan.id)?;
     let entry_of = |i: usize, step: &Step, phase: AuditPhase| AuditEntry {
         actor: actor.to_owned(),
         plan: plan.id.clone(),
@@ -434,16 +490,15 @@ pub async fn apply(
     if recheck {
         let mut changed = Vec::new();
         for (i, step) in plan.steps.iter().enumerate() {
-            let last = before.get(&(i as u32)).copied();
-            if last.is_some_and(AuditPhase::is_final) || step.planned == Planned::Error {
+            let logged = before.get(&(i as u32)).copied();
+            if logged.is_some_and(Logged::done) || step.planned == Planned::Error {
                 continue;
             }
             let session = sessions
                 .get_mut(&step.connector)
                 .ok_or_else(|| AccessError::NoConnector(step.connector.clone()))?;
             let (planned, summary, requests) = dry_run(session, &step.change).await;
-            let interrupted = matches!(last, Some(AuditPhase::Started | AuditPhase::Sent));
-            if interrupted && planned == Planned::Unchanged {
+            if logged.is_some_and(Logged::unfinished) && planned == Planned::Unchanged {
                 interrupted_done.push(i);
                 continue;
             }
@@ -479,28 +534,38 @@ pub async fn apply(
     }
     let mut results = Vec::with_capacity(plan.steps.len());
     for (i, step) in plan.steps.iter().enumerate() {
-        let last = before.get(&(i as u32)).copied();
+        let logged = before.get(&(i as u32)).copied();
         let result = |outcome, summary: String| StepResult {
             step: i,
             outcome,
             summary,
         };
-        if let Some(phase) = last.filter(|p| p.is_final()) {
+        if let Some(logged) = logged.filter(|l| l.done()) {
             results.push(result(
                 StepOutcome::Skipped,
-                format!("finished before under this plan ({})", phase.as_str()),
+                format!("done before under this plan ({})", logged.last.as_str()),
             ));
             continue;
         }
         if interrupted_done.contains(&i) {
-            let mut done = entry_of(i, step, AuditPhase::Applied);
+            let sent = logged.is_some_and(|l| l.sent);
+            let (phase, outcome) = if sent {
+                (AuditPhase::Applied, StepOutcome::Applied)
+            } else {
+                (AuditPhase::Unchanged, StepOutcome::Unchanged)
+            };
+            let mut done = entry_of(i, step, phase);
             done.summary = format!(
-                "{} (applied before the run was interrupted; read again, it has nothing left \
-                 to do)",
-                step.summary
+                "{}: read again after an earlier attempt stopped, it has nothing left to do{}",
+                step.summary,
+                if sent {
+                    " (its write went through)"
+                } else {
+                    ""
+                }
             );
             audit(store, &done)?;
-            results.push(result(StepOutcome::Applied, done.summary));
+            results.push(result(outcome, done.summary));
             continue;
         }
         match step.planned {

@@ -6,31 +6,12 @@ use atlassian_sim::{Behaviour, RateLimit, SimOptions, Simulator};
 use roster_app::store::sqlite::SqliteStore;
 use roster_app::store::{RunStatus, Store};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-/// `roster args…` in `dir`, with a component cache of its own.
-fn command(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_roster"));
-    command
-        .current_dir(dir)
-        .args(args)
-        .env("XDG_CACHE_HOME", dir.join("cache"))
-        .env_remove("ROSTER_LOG");
-    command
-}
+mod common;
 
-fn roster(dir: &Path, args: &[&str]) -> Output {
-    command(dir, args).output().expect("roster runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use common::{command, roster, text};
 
 async fn simulator(people: usize) -> Simulator {
     Simulator::start(SimOptions {

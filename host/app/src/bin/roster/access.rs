@@ -357,16 +357,15 @@ pub async fn reclaim(
         },
     )?;
     let mut revokers: BTreeMap<String, bool> = BTreeMap::new();
-    let mut wanted = Vec::new();
+    // Per idle seat, the revocations that could free it, and its price.
+    let mut candidates: Vec<(Vec<Wanted>, f64)> = Vec::new();
     let mut kept = Table::new(&["product", "instance", "account_id", "email", "kept_because"]);
-    let mut freed = (0_u32, 0.0_f64);
     for seat in seats {
         let rows = store.person(&seat.account_id)?.unwrap_or_default();
         let keep = kept_by_policy(&policy, &rows);
-        let idle = seat.last_active.map_or_else(
-            || "never active".to_owned(),
-            |d| format!("last active {d}"),
-        );
+        let idle = seat
+            .last_active
+            .map_or_else(|| "never active".to_owned(), |d| format!("last active {d}"));
         let mut kept_row = |why: String| {
             kept.row(vec![
                 seat.instance.product.clone().into(),
@@ -380,9 +379,9 @@ pub async fn reclaim(
             kept_row(why);
             continue;
         }
-        // The first connector (by name) that reports this licence and can
-        // revoke it.
-        let mut through = None;
+        // Every connector that reports this licence and can revoke it, by
+        // name: the first whose dry run frees the seat is the one used.
+        let mut through = Vec::new();
         for r in rows.iter().filter(|r| {
             r.licence
                 .as_ref()
@@ -408,45 +407,76 @@ pub async fn reclaim(
                 }
             };
             if can {
-                through = Some((name.clone(), r.account.id.clone()));
-                break;
+                through.push((name.clone(), r.account.id.clone()));
             }
         }
-        let Some((connector, account_id)) = through else {
+        if through.is_empty() {
             kept_row("no configured connector can revoke it".into());
             continue;
-        };
+        }
         let price = reports::seat_price(&prices, &seat.instance);
-        freed.0 += 1;
-        freed.1 += price.unwrap_or(0.0);
-        wanted.push(Wanted {
-            connector,
-            change: Change::Revoke {
-                account_id,
-                target: Target::Product {
-                    key: seat.instance.product.clone(),
-                    instance: seat.instance.instance.clone(),
+        let reason = match price {
+            Some(p) => format!("{idle}; {p:.2} a month"),
+            None => format!("{idle}; no seat_price configured"),
+        };
+        let wanted: Vec<Wanted> = through
+            .into_iter()
+            .map(|(connector, account_id)| Wanted {
+                connector,
+                change: Change::Revoke {
+                    account_id,
+                    target: Target::Product {
+                        key: seat.instance.product.clone(),
+                        instance: seat.instance.instance.clone(),
+                    },
                 },
-            },
-            person: seat.email.clone(),
-            reason: Some(match price {
-                Some(p) => format!("{idle}; {p:.2} a month"),
-                None => format!("{idle}; no seat_price configured"),
-            }),
-        });
+                person: seat.email.clone(),
+                reason: Some(reason.clone()),
+            })
+            .collect();
+        candidates.push((wanted, price.unwrap_or(0.0)));
     }
     if !kept.is_empty() {
         eprintln!("kept by policy:");
         kept.write(opts.format, &mut std::io::stderr())?;
     }
+    if candidates.is_empty() {
+        println!("no seat has been idle for {days} days that the policy does not keep");
+        return Ok(());
+    }
+    let names: BTreeSet<String> = candidates
+        .iter()
+        .flat_map(|(w, _)| w.iter().map(|w| w.connector.clone()))
+        .collect();
+    let mut sessions = open_sessions(&app, names.iter()).await?;
+    let mut steps = Vec::new();
+    let mut freed = (0_u32, 0.0_f64);
+    for (wanted, price) in candidates {
+        let mut first = None;
+        let mut chosen = None;
+        for w in wanted {
+            let step = access::plan_step(&mut sessions, w).await?;
+            if step.planned == Planned::Change {
+                chosen = Some(step);
+                break;
+            }
+            first.get_or_insert(step);
+        }
+        match chosen {
+            Some(step) => {
+                freed.0 += 1;
+                freed.1 += price;
+                steps.push(step);
+            }
+            None => steps.extend(first),
+        }
+    }
     println!(
         "reclaiming {} seats idle for {days} days or never used frees {:.2} a month",
         freed.0, freed.1
     );
-    if wanted.is_empty() {
-        return Ok(());
-    }
-    run(config, &app, store, wanted, opts).await
+    let plan = Plan::new(&command_line(), steps);
+    finish(config, &app, store, sessions, plan, opts).await
 }
 
 /// Why `policy` keeps the person of `rows`, if it does: by any of their
@@ -496,7 +526,7 @@ pub async fn apply_saved(config: &Path, file: &Path, opts: PlanOptions) -> Resul
     let mut sessions = open_sessions(&app, plan.steps.iter().map(|s| &s.connector)).await?;
     print_plan(&plan, opts.format)?;
     confirm(&plan, opts.yes)?;
-    apply_and_report(config, &plan, &mut sessions, store, &opts, true).await
+    apply_and_report(config, &app, &plan, &mut sessions, store, &opts, true).await
 }
 
 /// Plans `wanted`, prints the plan, and saves or applies it as asked.
@@ -509,6 +539,18 @@ async fn run(
 ) -> Result<()> {
     let mut sessions = open_sessions(app, wanted.iter().map(|w| &w.connector)).await?;
     let plan = access::plan(&mut sessions, &command_line(), wanted).await?;
+    finish(config, app, store, sessions, plan, opts).await
+}
+
+/// Prints `plan`, and saves or applies it as asked.
+async fn finish(
+    config: &Path,
+    app: &App,
+    store: Box<dyn Store>,
+    mut sessions: access::Sessions,
+    plan: Plan,
+    opts: PlanOptions,
+) -> Result<()> {
     print_plan(&plan, opts.format)?;
     if let Some(out) = &opts.out {
         save(&plan, out)?;
@@ -537,13 +579,14 @@ async fn run(
         return Ok(());
     }
     confirm(&plan, opts.yes)?;
-    apply_and_report(config, &plan, &mut sessions, store, &opts, false).await
+    apply_and_report(config, app, &plan, &mut sessions, store, &opts, false).await
 }
 
 /// Applies `plan`, prints each step's outcome, re-reads the connectors it
 /// changed, and fails if a step did.
 async fn apply_and_report(
     config: &Path,
+    app: &App,
     plan: &Plan,
     sessions: &mut access::Sessions,
     store: Box<dyn Store>,
@@ -553,7 +596,14 @@ async fn apply_and_report(
     let actor = opts.actor.clone().unwrap_or_else(os_user);
     let shared: SharedStore = Arc::new(Mutex::new(store));
     let results = access::apply(plan, sessions, &shared, &actor, recheck).await?;
-    let mut table = Table::new(&["step", "connector", "action", "target", "outcome", "summary"]);
+    let mut table = Table::new(&[
+        "step",
+        "connector",
+        "action",
+        "target",
+        "outcome",
+        "summary",
+    ]);
     let mut changed = BTreeSet::new();
     let mut failed = 0;
     for r in &results {
@@ -577,6 +627,22 @@ async fn apply_and_report(
     }
     table.print(opts.format)?;
     drop(std::mem::take(sessions));
+    // Every connector that shows an account changed sees the change too
+    // (suspending in the organization changes what Jira reports).
+    let touched: BTreeSet<String> = results
+        .iter()
+        .filter(|r| r.outcome == StepOutcome::Applied)
+        .map(|r| plan.steps[r.step].change.subject())
+        .collect();
+    {
+        let mut store = shared.lock().unwrap_or_else(|e| e.into_inner());
+        for who in &touched {
+            for row in store.person(who)?.unwrap_or_default() {
+                changed.insert(row.account.connector);
+            }
+        }
+    }
+    changed.retain(|name| app.settings.connector(name).is_some());
     if !changed.is_empty() {
         let names: Vec<String> = changed.into_iter().collect();
         eprintln!(
@@ -767,7 +833,10 @@ fn account_in(
         [one] => Ok(((**one).to_owned(), email)),
         many => Err(ConfigProblem(format!(
             "`{who}` has several accounts ({}) and none in `{connector}`: give the account id",
-            many.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ))
         .into()),
     }
@@ -798,7 +867,9 @@ fn product_target(store: &mut dyn Store, arg: &str) -> Result<Target> {
             .map(|i| {
                 format!(
                     "{key}@{}",
-                    host_of(i).or_else(|| i.instance.clone()).unwrap_or_default()
+                    host_of(i)
+                        .or_else(|| i.instance.clone())
+                        .unwrap_or_default()
                 )
             })
             .collect::<Vec<_>>()
@@ -839,11 +910,19 @@ fn product_target(store: &mut dyn Store, arg: &str) -> Result<Target> {
     })
 }
 
-/// The OS user, the default actor.
+/// The OS user, the default actor: `$USER` or `$LOGNAME`, else the uid.
 fn os_user() -> String {
+    use std::os::unix::fs::MetadataExt;
     std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into())
+        .ok()
+        .filter(|u| !u.is_empty())
+        .or_else(|| {
+            std::fs::metadata("/proc/self")
+                .ok()
+                .map(|m| format!("uid {}", m.uid()))
+        })
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// `roster audit`: the audit log, or with `verify` a walk of its chain.
