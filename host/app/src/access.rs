@@ -404,6 +404,32 @@ impl WriteJournal for StepJournal {
     }
 }
 
+/// Records each step of `plan` as planned by `actor`: when it is saved for
+/// review, or about to be applied.
+pub fn record_planned(plan: &Plan, store: &SharedStore, actor: &str) -> Result<(), StoreError> {
+    for (i, step) in plan.steps.iter().enumerate() {
+        audit(store, &entry(plan, i, step, actor, AuditPhase::Planned))?;
+    }
+    Ok(())
+}
+
+/// The audit record of step `i` of `plan` in `phase`.
+fn entry(plan: &Plan, i: usize, step: &Step, actor: &str, phase: AuditPhase) -> AuditEntry {
+    AuditEntry {
+        actor: actor.to_owned(),
+        plan: plan.id.clone(),
+        step: i as u32,
+        connector: step.connector.clone(),
+        action: step.change.name().to_owned(),
+        target: step.change.target(),
+        person: step.person.clone(),
+        phase,
+        summary: step.summary.clone(),
+        requests: step.requests.clone(),
+        error: None,
+    }
+}
+
 /// What the audit log says of one step of a plan.
 #[derive(Debug, Clone, Copy)]
 struct Logged {
@@ -471,19 +497,7 @@ pub async fn apply(
         return Err(AccessError::Format { found: plan.format });
     }
     let before = logged_steps(store, &plan.id)?;
-    let entry_of = |i: usize, step: &Step, phase: AuditPhase| AuditEntry {
-        actor: actor.to_owned(),
-        plan: plan.id.clone(),
-        step: i as u32,
-        connector: step.connector.clone(),
-        action: step.change.name().to_owned(),
-        target: step.change.target(),
-        person: step.person.clone(),
-        phase,
-        summary: step.summary.clone(),
-        requests: step.requests.clone(),
-        error: None,
-    };
+    let entry_of = |i: usize, step: &Step, phase| entry(plan, i, step, actor, phase);
     // Steps interrupted before (started, not finished) whose dry run now
     // finds nothing to do: their writes went through.
     let mut interrupted_done = Vec::new();
@@ -528,9 +542,7 @@ pub async fn apply(
             return Err(AccessError::Changed(changed));
         }
     } else {
-        for (i, step) in plan.steps.iter().enumerate() {
-            audit(store, &entry_of(i, step, AuditPhase::Planned))?;
-        }
+        record_planned(plan, store, actor)?;
     }
     let mut results = Vec::with_capacity(plan.steps.len());
     for (i, step) in plan.steps.iter().enumerate() {

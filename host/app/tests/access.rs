@@ -478,3 +478,79 @@ async fn reclaim_frees_the_idle_seats_the_policy_does_not_keep_at_the_configured
     assert!(out.contains(&freed), "{freed}\n{out}");
     assert!(out.contains("members of `developers` are kept"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn single_actions_find_people_in_the_snapshot_and_list_what_matched_when_they_cannot() {
+    let (sim, dir) = synced(150, "").await;
+    let (id, email) = {
+        let org = sim.org();
+        let p = everywhere(&org);
+        (p.account_id.clone(), p.email.clone().unwrap())
+    };
+    let local = email.split('@').next().unwrap();
+    let unknown = roster(dir.path(), &["suspend", "atlassian-admin", local]);
+    assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
+    let out = text(&unknown);
+    assert!(
+        out.contains(&format!("no account has the email or id `{local}`")),
+        "{out}"
+    );
+    assert!(out.contains(&email), "the near match is listed: {out}");
+    let product = roster(dir.path(), &["revoke", "jira", &email, "jira-softwares"]);
+    assert_eq!(product.status.code(), Some(2));
+    assert!(
+        text(&product).contains("no product `jira-softwares`"),
+        "{}",
+        text(&product)
+    );
+    let connector = roster(dir.path(), &["suspend", "nope", &email]);
+    assert_eq!(connector.status.code(), Some(2));
+    assert!(text(&connector).contains("no connector `nope` is configured"));
+
+    // Suspend, then restore, by account id.
+    for (action, status) in [("suspend", Status::Suspended), ("restore", Status::Active)] {
+        let done = roster(dir.path(), &[action, "atlassian-admin", &id, "--apply"]);
+        assert!(done.status.success(), "{action}: {}", text(&done));
+        assert_eq!(sim.org().person(&id).unwrap().status, status, "{action}");
+    }
+
+    // An invitation, and onboarding through the connector that owns the
+    // product.
+    let newcomer = "new.person@acme11.example";
+    let invited = roster(
+        dir.path(),
+        &[
+            "invite",
+            "atlassian-admin",
+            newcomer,
+            "--product",
+            "jira-software",
+            "--apply",
+        ],
+    );
+    assert!(invited.status.success(), "{}", text(&invited));
+    assert!(
+        sim.org()
+            .people
+            .iter()
+            .any(|p| p.email.as_deref() == Some(newcomer)),
+        "invited"
+    );
+    let onboard = roster(
+        dir.path(),
+        &[
+            "onboard",
+            "second.person@acme11.example",
+            "--product",
+            "confluence",
+            "--format",
+            "csv",
+        ],
+    );
+    let out = text(&onboard);
+    assert!(onboard.status.success(), "{out}");
+    assert!(
+        out.contains("1,atlassian-admin,invite,second.person@acme11.example with confluence"),
+        "{out}"
+    );
+}

@@ -522,7 +522,7 @@ pub async fn apply_saved(config: &Path, file: &Path, opts: PlanOptions) -> Resul
         ))
     })?;
     let app = App::load(config, true)?;
-    let store = app.store()?;
+    let store: SharedStore = Arc::new(Mutex::new(app.store()?));
     let mut sessions = open_sessions(&app, plan.steps.iter().map(|s| &s.connector)).await?;
     print_plan(&plan, opts.format)?;
     confirm(&plan, opts.yes)?;
@@ -552,8 +552,11 @@ async fn finish(
     opts: PlanOptions,
 ) -> Result<()> {
     print_plan(&plan, opts.format)?;
+    let actor = opts.actor.clone().unwrap_or_else(os_user);
+    let store: SharedStore = Arc::new(Mutex::new(store));
     if let Some(out) = &opts.out {
         save(&plan, out)?;
+        access::record_planned(&plan, &store, &actor)?;
         eprintln!(
             "plan {} saved to {}: review it, then `roster apply {}`",
             plan.id,
@@ -589,12 +592,11 @@ async fn apply_and_report(
     app: &App,
     plan: &Plan,
     sessions: &mut access::Sessions,
-    store: Box<dyn Store>,
+    shared: SharedStore,
     opts: &PlanOptions,
     recheck: bool,
 ) -> Result<()> {
     let actor = opts.actor.clone().unwrap_or_else(os_user);
-    let shared: SharedStore = Arc::new(Mutex::new(store));
     let results = access::apply(plan, sessions, &shared, &actor, recheck).await?;
     let mut table = Table::new(&[
         "step",
