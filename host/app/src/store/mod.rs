@@ -156,6 +156,14 @@ impl Unseen {
     pub fn missing(&self) -> u32 {
         self.counted.saturating_sub(self.found)
     }
+
+    /// The product, and its instance when named: `jira-software on …`.
+    pub fn what(&self) -> String {
+        match &self.instance {
+            Some(i) => format!("{} on {i}", self.product),
+            None => self.product.clone(),
+        }
+    }
 }
 
 /// The transient failures a run absorbed: how an operator sees a degrading

@@ -43,19 +43,10 @@ pub struct PlanOptions {
 /// One single action, as asked on the command line.
 #[derive(Debug, Clone)]
 pub enum Single {
-    /// Give a product (or with `group`, a group).
-    Grant {
-        /// The connector instance.
-        connector: String,
-        /// An email or account id.
-        who: String,
-        /// `key` or `key@instance`; none with a group.
-        product: Option<String>,
-        /// A group instead of a product.
-        group: Option<String>,
-    },
-    /// Take a product or group away.
-    Revoke {
+    /// Give (with `grant`) or take away a product, or with `group` a group.
+    Access {
+        /// Whether to give it.
+        grant: bool,
         /// The connector instance.
         connector: String,
         /// An email or account id.
@@ -99,7 +90,8 @@ pub async fn single(config: &Path, action: Single, opts: PlanOptions) -> Result<
     let app = App::load(config, true)?;
     let mut store = app.store()?;
     let wanted = match action {
-        Single::Grant {
+        Single::Access {
+            grant,
             connector,
             who,
             product,
@@ -107,24 +99,14 @@ pub async fn single(config: &Path, action: Single, opts: PlanOptions) -> Result<
         } => {
             let (account_id, person) = account_in(&mut *store, &app, &connector, &who)?;
             let target = target(&mut *store, product, group)?;
+            let change = if grant {
+                Change::Grant { account_id, target }
+            } else {
+                Change::Revoke { account_id, target }
+            };
             Wanted {
                 connector,
-                change: Change::Grant { account_id, target },
-                person,
-                reason: None,
-            }
-        }
-        Single::Revoke {
-            connector,
-            who,
-            product,
-            group,
-        } => {
-            let (account_id, person) = account_in(&mut *store, &app, &connector, &who)?;
-            let target = target(&mut *store, product, group)?;
-            Wanted {
-                connector,
-                change: Change::Revoke { account_id, target },
+                change,
                 person,
                 reason: None,
             }

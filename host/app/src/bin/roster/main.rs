@@ -298,6 +298,25 @@ enum Command {
     },
 }
 
+/// `roster grant|revoke` of a product or (the second of the pair) a group.
+async fn access_change(
+    config: &std::path::Path,
+    grant: bool,
+    connector: String,
+    who: String,
+    (product, group): (Option<String>, Option<String>),
+    plan: PlanArgs,
+) -> anyhow::Result<()> {
+    let action = access::Single::Access {
+        grant,
+        connector,
+        who,
+        product,
+        group,
+    };
+    access::single(config, action, plan.options()).await
+}
+
 /// `roster suspend|restore|remove`.
 async fn account_action(
     config: &std::path::Path,
@@ -388,30 +407,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             product,
             group,
             plan,
-        } => {
-            let action = access::Single::Grant {
-                connector,
-                who,
-                product,
-                group,
-            };
-            access::single(&config, action, plan.options()).await
-        }
+        } => access_change(&config, true, connector, who, (product, group), plan).await,
         Command::Revoke {
             connector,
             who,
             product,
             group,
             plan,
-        } => {
-            let action = access::Single::Revoke {
-                connector,
-                who,
-                product,
-                group,
-            };
-            access::single(&config, action, plan.options()).await
-        }
+        } => access_change(&config, false, connector, who, (product, group), plan).await,
         Command::Suspend {
             connector,
             who,

@@ -328,13 +328,9 @@ fn unknown(run: &roster_app::store::Run) -> String {
         .map(|(stream, why)| format!("{} skipped: {why}", stream.as_str()));
     let unseen = run.unseen.iter().map(|u| {
         format!(
-            "{} holders of {}{} not visible ({} counted, {} found)",
+            "{} holders of {} not visible ({} counted, {} found)",
             u.missing(),
-            u.product,
-            u.instance
-                .as_deref()
-                .map(|i| format!(" on {i}"))
-                .unwrap_or_default(),
+            u.what(),
             u.counted,
             u.found
         )

@@ -176,13 +176,9 @@ pub async fn sync(config: &Path, names: &[String], resume: bool, wait: bool) -> 
                 }
                 for u in &synced.run.unseen {
                     println!(
-                        "  {}{}: the upstream counts {} seats in use, {} holders were found: {} \
+                        "  {}: the upstream counts {} seats in use, {} holders were found: {} \
                          hold it in a way this connector cannot list",
-                        u.product,
-                        u.instance
-                            .as_deref()
-                            .map(|i| format!(" on {i}"))
-                            .unwrap_or_default(),
+                        u.what(),
                         u.counted,
                         u.found,
                         u.missing()
