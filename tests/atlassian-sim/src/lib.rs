@@ -59,6 +59,7 @@ mod api;
 pub mod auth;
 pub mod behaviour;
 pub mod generate;
+pub mod ground_truth;
 pub mod model;
 pub mod respond;
 pub mod rng;

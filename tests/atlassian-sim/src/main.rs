@@ -62,6 +62,12 @@ struct Args {
     /// it; the store beside it too), then run `roster --config FILE sync`.
     #[arg(long, value_name = "FILE")]
     roster_toml: Option<PathBuf>,
+    /// Write the organisation as generated (accounts, groups, what each
+    /// holds, seats) to FILE as JSON, to check a connector against;
+    /// `GET /_sim/ground-truth` on the admin port answers it as it is now,
+    /// and `GET /_sim/requests` the requests answered so far.
+    #[arg(long, value_name = "FILE")]
+    ground_truth: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -188,7 +194,21 @@ async fn main() {
             file.display()
         );
     }
+    if let Some(file) = &args.ground_truth {
+        let truth = atlassian_sim::ground_truth::of(&sim.org());
+        let text = serde_json::to_string_pretty(&truth).unwrap_or_default();
+        if let Err(e) = std::fs::write(file, text + "\n") {
+            eprintln!("error: writing {}: {e}", file.display());
+            std::process::exit(2);
+        }
+        println!();
+        println!("ground truth: {}", file.display());
+    }
     println!();
+    println!(
+        "Request log: {}/_sim/requests; the organisation now: {}/_sim/ground-truth",
+        urls.admin, urls.admin
+    );
     println!("Ctrl-C stops it.");
     let _ = tokio::signal::ctrl_c().await;
 }

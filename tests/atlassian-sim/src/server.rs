@@ -49,6 +49,16 @@ impl Upstream {
     fn index(self) -> usize {
         self as usize
     }
+
+    /// Its name in the request log: `admin`, `site`, `trello`, `bitbucket`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Upstream::Admin => "admin",
+            Upstream::Site => "site",
+            Upstream::Trello => "trello",
+            Upstream::Bitbucket => "bitbucket",
+        }
+    }
 }
 
 /// Base URLs to give connectors in place of the real hosts.
@@ -237,6 +247,11 @@ struct Limiter {
 }
 
 impl Shared {
+    /// Every request answered so far, in order.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     /// The organisation, to read.
     pub fn org(&self) -> RwLockReadGuard<'_, Org> {
         self.org.read().unwrap_or_else(|e| e.into_inner())
@@ -473,11 +488,7 @@ impl Simulator {
 
     /// Every request answered so far, in order.
     pub fn requests(&self) -> Vec<LoggedRequest> {
-        self.shared
-            .log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.shared.requests()
     }
 
     /// Forgets the requests logged so far.
@@ -521,6 +532,9 @@ async fn misbehave(
     next: Next,
 ) -> Response {
     let received = Instant::now();
+    if request.uri().path().starts_with(api::tool::PREFIX) {
+        return next.run(request).await;
+    }
     let behaviour = shared.behaviour();
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();

@@ -19,11 +19,18 @@ use std::sync::Arc;
 
 /// The routes of this API.
 pub fn routes() -> Router<Arc<Shared>> {
+    let api = || {
+        Router::new()
+            .merge(users::routes())
+            .merge(groups::routes())
+            .merge(licences::routes())
+    };
+    // Jira serves v2 beside v3; users, groups and roles have the same
+    // shapes in both (links in answers name v3).
     Router::new()
         .route("/_edge/tenant_info", get(tenant_info))
-        .merge(users::routes())
-        .merge(groups::routes())
-        .merge(licences::routes())
+        .nest("/rest/api/3", api())
+        .nest("/rest/api/2", api())
 }
 
 /// `GET /_edge/tenant_info`: the site's cloud id, without authentication.

@@ -7,6 +7,7 @@ mod confluence;
 mod jira;
 mod scim;
 mod site;
+pub mod tool;
 mod trello;
 mod user_management;
 
@@ -19,7 +20,8 @@ pub fn routes(upstream: Upstream) -> Router<Arc<Shared>> {
     match upstream {
         Upstream::Admin => admin::routes()
             .merge(user_management::routes())
-            .merge(scim::routes()),
+            .merge(scim::routes())
+            .merge(tool::routes()),
         Upstream::Site => jira::routes().merge(confluence::routes()),
         Upstream::Trello => Router::new().nest("/1", trello::routes()),
         Upstream::Bitbucket => bitbucket::routes(),

@@ -24,9 +24,9 @@ const MAX_PAGE: usize = 50;
 /// The routes of Jira's group resources.
 pub fn routes() -> Router<Arc<Shared>> {
     Router::new()
-        .route("/rest/api/3/group/bulk", get(bulk))
-        .route("/rest/api/3/group/member", get(members))
-        .route("/rest/api/3/group/user", post(add).delete(remove))
+        .route("/group/bulk", get(bulk))
+        .route("/group/member", get(members))
+        .route("/group/user", post(add).delete(remove))
 }
 
 /// The `accessType` a group has in Jira: `site-admin`, `admin` (grants a

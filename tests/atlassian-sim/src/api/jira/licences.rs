@@ -17,9 +17,9 @@ use std::sync::Arc;
 /// The routes of Jira's licence resources.
 pub fn routes() -> Router<Arc<Shared>> {
     Router::new()
-        .route("/rest/api/3/applicationrole", get(roles))
-        .route("/rest/api/3/applicationrole/{key}", get(role))
-        .route("/rest/api/3/instance/license", get(licence))
+        .route("/applicationrole", get(roles))
+        .route("/applicationrole/{key}", get(role))
+        .route("/instance/license", get(licence))
 }
 
 /// `GET /rest/api/3/applicationrole`: every Jira product's role.

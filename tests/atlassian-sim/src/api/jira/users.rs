@@ -28,13 +28,13 @@ const SEARCH_WINDOW: usize = 1000;
 /// The routes of Jira's user resources.
 pub fn routes() -> Router<Arc<Shared>> {
     Router::new()
-        .route("/rest/api/3/users/search", get(all_users))
-        .route("/rest/api/3/users", get(all_users))
-        .route("/rest/api/3/user", get(user).post(create).delete(remove))
-        .route("/rest/api/3/user/groups", get(user_groups))
-        .route("/rest/api/3/user/search", get(search))
-        .route("/rest/api/3/myself", get(myself))
-        .route("/rest/api/3/mypermissions", get(my_permissions))
+        .route("/users/search", get(all_users))
+        .route("/users", get(all_users))
+        .route("/user", get(user).post(create).delete(remove))
+        .route("/user/groups", get(user_groups))
+        .route("/user/search", get(search))
+        .route("/myself", get(myself))
+        .route("/mypermissions", get(my_permissions))
 }
 
 /// `GET /rest/api/3/users/search` (and `/users`): everyone, active or
